@@ -1,0 +1,176 @@
+package netfence.inventory;
+
+import inet.ipaddr.IPAddress;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import netfence.inventory.InventoryDecoder.Located;
+import netfence.inventory.InventoryDecoder.LocatedInterface;
+import netfence.model.AddressPlan;
+import netfence.model.BridgedNetwork;
+import netfence.model.Host;
+import netfence.model.Network;
+import netfence.model.RoutedNetwork;
+
+/**
+ * Checks that span objects: unique indexes, MACs, taps per host, addresses,
+ * and no overlap between one VM's addresses or routed prefixes and another's.
+ * Every check is a hash lookup or a sort, so 100,000 VMs check in well under
+ * a second.
+ */
+final class CrossChecks {
+  private final Problems problems;
+  private final Map<String, Host> hosts;
+  private final Map<String, Network> networks;
+  private final Map<String, Map<String, Pos>> networkKeys;
+
+  CrossChecks(Problems problems, Map<String, Host> hosts, Map<String, Network> networks, Map<String, Map<String, Pos>> networkKeys) {
+    this.problems = problems;
+    this.hosts = hosts;
+    this.networks = networks;
+    this.networkKeys = networkKeys;
+  }
+
+  /** Something a VM interface owns, for uniqueness messages. */
+  private record Owner(String vm, int number, Pos pos) {
+    String describe() {
+      return "VM '" + vm + "' (interface " + number + ", line " + pos.line() + ")";
+    }
+  }
+
+  void check(List<Located> vms) {
+    indexes(vms);
+    macs(vms);
+    taps(vms);
+    addresses(vms);
+    nat(vms);
+  }
+
+  private void indexes(List<Located> vms) {
+    var seen = new HashMap<Integer, Located>();
+    for (var v : vms) {
+      var first = seen.putIfAbsent(v.vm().index(), v);
+      if (first != null) {
+        problems.error(v.indexPos(), "index %d is already used by VM '%s' (line %d); indexes must be unique across the inventory",
+            v.vm().index(), first.vm().name(), first.indexPos().line());
+      }
+    }
+  }
+
+  private void macs(List<Located> vms) {
+    var seen = new HashMap<String, Owner>();
+    for (var v : vms) {
+      for (var i : v.interfaces()) {
+        String mac = AddressPlan.text(i.iface().mac());
+        var first = seen.putIfAbsent(mac, new Owner(v.vm().name(), i.number(), i.macPos()));
+        if (first != null) {
+          problems.error(i.macPos(), "MAC %s%s is already used by %s", mac, i.defaultMac() ? " (derived from index " + v.vm().index() + ")" : "",
+              first.describe());
+        }
+      }
+    }
+  }
+
+  private void taps(List<Located> vms) {
+    // Per host: every interface name netfence will manage or filter on.
+    var names = new HashMap<String, Map<String, String>>();
+    for (var h : hosts.values()) {
+      var mine = names.computeIfAbsent(h.name(), k -> new HashMap<>());
+      h.uplink().ifPresent(u -> mine.put(u, "the uplink of host '" + h.name() + "'"));
+    }
+    var bridgesByHost = new HashMap<String, List<BridgedNetwork>>();
+    for (var v : vms) {
+      for (var i : v.interfaces()) {
+        if (networks.get(i.iface().network()) instanceof BridgedNetwork b) {
+          var list = bridgesByHost.computeIfAbsent(v.vm().host(), k -> new ArrayList<>());
+          if (!list.contains(b)) list.add(b);
+        }
+      }
+    }
+    bridgesByHost.forEach((host, bridges) -> {
+      var mine = names.computeIfAbsent(host, k -> new HashMap<>());
+      for (var b : bridges) {
+        mine.putIfAbsent(b.bridge(), "the bridge of network '" + b.name() + "'");
+        for (var t : b.trustedPorts()) mine.putIfAbsent(t, "a trusted port of network '" + b.name() + "'");
+      }
+    });
+    for (var v : vms) {
+      var mine = names.computeIfAbsent(v.vm().host(), k -> new HashMap<>());
+      for (var i : v.interfaces()) {
+        String tap = i.iface().tap();
+        String owner = "the tap of VM '" + v.vm().name() + "' (interface " + i.number() + ", line " + i.tapPos().line() + ")";
+        String first = mine.putIfAbsent(tap, owner);
+        if (first != null) {
+          problems.error(i.tapPos(), "tap '%s'%s is already %s on host '%s'", tap,
+              i.defaultTap() ? " (the default for index " + v.vm().index() + ")" : "", first, v.vm().host());
+        }
+      }
+    }
+  }
+
+  /** An address or prefix as an interval of one family, with its owner. */
+  private record Claim(boolean v4, BigInteger low, BigInteger high, IPAddress what, Owner owner) {}
+
+  private void addresses(List<Located> vms) {
+    var exact = new HashMap<IPAddress, Owner>();
+    var claims = new ArrayList<Claim>();
+    for (var v : vms) {
+      for (LocatedInterface i : v.interfaces()) {
+        var addrs = i.iface().addresses();
+        for (int k = 0; k < addrs.size(); k++) {
+          IPAddress a = addrs.get(k);
+          var owner = new Owner(v.vm().name(), i.number(), i.addressPos().get(k));
+          var first = exact.putIfAbsent(a, owner);
+          if (first != null) {
+            problems.error(owner.pos(), "address %s is already used by %s", a.toCanonicalString(), first.describe());
+            continue;
+          }
+          claims.add(claim(a, owner));
+        }
+        var prefixes = i.iface().routedPrefixes();
+        for (int k = 0; k < prefixes.size(); k++) {
+          claims.add(claim(prefixes.get(k), new Owner(v.vm().name(), i.number(), i.prefixPos().get(k))));
+        }
+      }
+    }
+    // Sweep over intervals sorted by start: a claim that starts before the widest one so far
+    // ends overlaps it. Overlaps within one VM are its own business.
+    claims.sort(Comparator.comparing(Claim::v4).thenComparing(Claim::low).thenComparing(Claim::high, Comparator.reverseOrder()));
+    Claim widest = null;
+    for (var c : claims) {
+      if (widest != null && widest.v4() == c.v4() && c.low().compareTo(widest.high()) <= 0) {
+        if (!widest.owner().vm().equals(c.owner().vm())) {
+          problems.error(c.owner().pos(), "%s overlaps %s of %s", c.what().toCanonicalString(), widest.what().toCanonicalString(),
+              widest.owner().describe());
+        }
+        if (c.high().compareTo(widest.high()) > 0) widest = c;
+      } else {
+        widest = c;
+      }
+    }
+  }
+
+  private static Claim claim(IPAddress a, Owner owner) {
+    IPAddress block = a.getNetworkPrefixLength() == null ? a : a.toPrefixBlock();
+    return new Claim(a.isIPv4(), block.getLower().getValue(), block.getUpper().getValue(), a, owner);
+  }
+
+  private void nat(List<Located> vms) {
+    var reported = new HashMap<String, Boolean>();
+    for (var v : vms) {
+      for (var i : v.interfaces()) {
+        if (networks.get(i.iface().network()) instanceof RoutedNetwork r && r.nat()) {
+          Host h = hosts.get(v.vm().host());
+          if (h != null && h.uplink().isEmpty() && reported.putIfAbsent(r.name() + "@" + h.name(), true) == null) {
+            problems.error(networkKeys.get(r.name()).get("nat"),
+                "network '%s' has nat: true, but host '%s' (which runs VM '%s' on it) has no uplink to masquerade out of",
+                r.name(), h.name(), v.vm().name());
+          }
+        }
+      }
+    }
+  }
+}

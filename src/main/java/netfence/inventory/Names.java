@@ -1,0 +1,48 @@
+package netfence.inventory;
+
+import java.util.regex.Pattern;
+
+/**
+ * Which names may reach generated files. Names are validated, never escaped:
+ * a name that could inject syntax into nft, XML, INI or Nix is an error.
+ */
+final class Names {
+  /** Hosts, networks, VMs: also file names and Nix attribute names. */
+  private static final Pattern OBJECT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+
+  private Names() {}
+
+  static void checkObject(Node.Scalar name, String what, Problems problems) {
+    String v = name.value();
+    if (!OBJECT.matcher(v).matches()) {
+      problems.error(name.pos(), "%s name '%s' is invalid: use 1 to 63 characters from [A-Za-z0-9_.-], starting with a letter or digit",
+          what, printable(v));
+    }
+  }
+
+  /** Reports and returns false when {@code name} cannot be a Linux interface name. */
+  static boolean checkInterface(Node.Scalar name, String what, Problems problems) {
+    String v = name.value();
+    boolean charsOk = v.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '-'));
+    if (!charsOk || v.isEmpty() || v.equals(".") || v.equals("..")) {
+      problems.error(name.pos(), "%s '%s' is not a valid interface name: use 1 to 15 characters from [A-Za-z0-9_.-]",
+          what, printable(v));
+      return false;
+    }
+    if (v.length() > 15) {
+      problems.error(name.pos(), "%s '%s' is %d characters long; Linux interface names have at most 15", what, v, v.length());
+      return false;
+    }
+    return true;
+  }
+
+  /** The name with control characters shown as escapes, so a message never carries them raw. */
+  static String printable(String s) {
+    var b = new StringBuilder();
+    s.codePoints().forEach(c -> {
+      if (c < 0x20 || c == 0x7f) b.append("\\x%02x".formatted(c));
+      else b.appendCodePoint(c);
+    });
+    return b.toString();
+  }
+}

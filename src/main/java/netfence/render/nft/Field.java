@@ -1,0 +1,54 @@
+package netfence.render.nft;
+
+/**
+ * The packet fields netfence's rules match on: the vocabulary shared by the
+ * renderer, the JSON reader of live rulesets and the evaluator. Anything
+ * else in a live ruleset is reported as not understood.
+ */
+public enum Field {
+  IIFNAME("iifname", "ifname"),
+  IBRNAME("meta ibrname", "ifname"),
+  OIFNAME("oifname", "ifname"),
+  NFPROTO("meta nfproto", "nf_proto"),
+  L4PROTO("meta l4proto", "inet_proto"),
+  ETHER_TYPE("ether type", "ether_type"),
+  ETHER_SADDR("ether saddr", "ether_addr"),
+  VLAN_ID("vlan id", "integer"),
+  IP_SADDR("ip saddr", "ipv4_addr"),
+  IP_DADDR("ip daddr", "ipv4_addr"),
+  IP6_SADDR("ip6 saddr", "ipv6_addr"),
+  IP6_DADDR("ip6 daddr", "ipv6_addr"),
+  UDP_SPORT("udp sport", "inet_service"),
+  UDP_DPORT("udp dport", "inet_service"),
+  TH_DPORT("th dport", "inet_service"),
+  ICMP_TYPE("icmp type", "icmp_type"),
+  ICMPV6_TYPE("icmpv6 type", "icmpv6_type"),
+  IGMP_TYPE("igmp type", "igmp_type"),
+  /**
+   * The target address of a neighbour advertisement, as raw payload: nft
+   * 1.0.6 has no {@code icmpv6 taddr}. Set elements are 128-bit integers.
+   */
+  ND_TARGET("@th,64,128", ""),
+  ARP_OPERATION("arp operation", "arp_op"),
+  ARP_SHA("arp saddr ether", "ether_addr"),
+  ARP_SPA("arp saddr ip", "ipv4_addr"),
+  CT_STATE("ct state", "ct_state");
+
+  private final String nft;
+  private final String type;
+
+  Field(String nft, String type) {
+    this.nft = nft;
+    this.type = type;
+  }
+
+  /** The expression as nft writes it. */
+  public String nft() {
+    return nft;
+  }
+
+  /** The nft data type, for set declarations; empty for raw payload (declared with {@code typeof}). */
+  public String type() {
+    return type;
+  }
+}

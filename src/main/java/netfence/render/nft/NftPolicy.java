@@ -1,0 +1,246 @@
+package netfence.render.nft;
+
+import static netfence.render.nft.Field.*;
+
+import inet.ipaddr.IPAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import netfence.model.AddressPlan;
+import netfence.policy.HostPolicy;
+import netfence.policy.Port;
+
+/**
+ * Translates a host's policy into netfence's nftables tables. The rules are
+ * the same for every inventory; everything per VM lives in sets and maps, so
+ * the per-packet cost does not grow with the number of VMs and a VM change is
+ * a set-element change.
+ *
+ * <p>The common packet (IPv4 or IPv6 unicast from a VM's own address) costs
+ * the port verdict-map lookup, the ethertype dispatch, a few constant
+ * compares (DHCP/RA/query drops) and one hash lookup of (port, MAC, source).
+ * MAC checks happen only on the way to a drop, to name the reason.
+ *
+ * <p>{@code foreign_ports} holds the ports of guarded bridges that are not in
+ * the inventory. This kernel family has no {@code meta ibrname} in the bridge
+ * family (CONFIG_NFT_BRIDGE_META), so the set cannot be written from the
+ * model alone: compile leaves it empty and apply fills it from the bridges'
+ * actual ports.
+ */
+public final class NftPolicy {
+  /** The name of both of netfence's tables. */
+  public static final String TABLE = "netfence";
+
+  /** Drop reasons, one named counter each (bridge table). */
+  public static final List<String> BRIDGE_COUNTERS = List.of(
+      "forged_mac", "forged_src", "arp_spoof", "nd_spoof", "rogue_dhcp", "ra", "ethertype", "unknown_port", "mcast_query");
+
+  /** Drop reasons of the routed table. */
+  public static final List<String> ROUTED_COUNTERS = List.of("forged_src", "rogue_dhcp", "ra", "host_input");
+
+  private NftPolicy() {}
+
+  /** The tables for this host: bridge and/or inet, only those it needs. */
+  public static List<Nft.Table> tables(HostPolicy policy) {
+    return tables(policy, List.of());
+  }
+
+  /** The tables, with the bridge ports apply found that are not in the inventory. */
+  public static List<Nft.Table> tables(HostPolicy policy, List<String> foreignPorts) {
+    var out = new ArrayList<Nft.Table>();
+    if (!policy.bridges().isEmpty()) out.add(bridge(policy, foreignPorts));
+    if (!policy.routed().isEmpty()) out.add(routed(policy));
+    return out;
+  }
+
+  // ---- shared bridges -------------------------------------------------------
+
+  static Nft.Table bridge(HostPolicy policy, List<String> foreignPorts) {
+    var portVerdict = new ArrayList<Nft.Element>();
+    var portMac = new ArrayList<Nft.Element>();
+    var ip4 = new ArrayList<Nft.Element>();
+    var ip4net = new ArrayList<Nft.Element>();
+    var ip6 = new ArrayList<Nft.Element>();
+    var ip6net = new ArrayList<Nft.Element>();
+    var nd = new ArrayList<Nft.Element>();
+    var arp = new ArrayList<Nft.Element>();
+    for (var bridge : policy.bridges()) {
+      for (String trusted : bridge.network().trustedPorts()) {
+        portVerdict.add(new Nft.Element(List.of(ifname(trusted)), Optional.of(new Nft.Jump("trusted"))));
+      }
+      for (Port p : bridge.ports()) {
+        String tap = ifname(p.tap());
+        String mac = p.macText();
+        portVerdict.add(new Nft.Element(List.of(tap), Optional.of(new Nft.Jump("from_vm"))));
+        portMac.add(Nft.Element.of(tap, mac));
+        for (var a : p.exactSources(true)) {
+          ip4.add(Nft.Element.of(tap, mac, addr(a)));
+          arp.add(Nft.Element.of(tap, mac, mac, addr(a)));
+        }
+        arp.add(Nft.Element.of(tap, mac, mac, "0.0.0.0")); // RFC 5227 probes
+        for (var a : p.prefixes(true)) ip4net.add(Nft.Element.of(tap, mac, addr(a)));
+        for (var a : p.exactSources(false)) {
+          ip6.add(Nft.Element.of(tap, mac, addr(a)));
+          nd.add(Nft.Element.of(tap, mac, hex128(a)));
+        }
+        for (var a : p.prefixes(false)) ip6net.add(Nft.Element.of(tap, mac, addr(a)));
+      }
+    }
+    var sets = List.of(
+        new Nft.Set("port_verdict", List.of(IIFNAME), false, true, portVerdict),
+        new Nft.Set("foreign_ports", List.of(IIFNAME), false, false, foreignPorts.stream().map(f -> Nft.Element.of(ifname(f))).toList()),
+        new Nft.Set("port_mac", List.of(IIFNAME, ETHER_SADDR), false, false, portMac),
+        new Nft.Set("ip4_addr", List.of(IIFNAME, ETHER_SADDR, IP_SADDR), false, false, ip4),
+        new Nft.Set("ip4_net", List.of(IIFNAME, ETHER_SADDR, IP_SADDR), true, false, ip4net),
+        new Nft.Set("ip6_addr", List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), false, false, ip6),
+        new Nft.Set("ip6_net", List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), true, false, ip6net),
+        new Nft.Set("nd_target", List.of(IIFNAME, ETHER_SADDR, ND_TARGET), false, false, nd),
+        new Nft.Set("arp_ok", List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp));
+
+    var forgedMac = rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true)), "forged_mac", drop());
+    var chains = List.of(
+        new Nft.Chain("prerouting", Optional.of(new Nft.Hook("filter", "prerouting", -200, "accept")), List.of(
+            rule(List.of(), null, new Nft.Vmap(List.of(IIFNAME), "port_verdict")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "foreign_ports", false)), "unknown_port", drop()))),
+        // Trusted ports and VM ports skip conntrack: br_netfilter would otherwise
+        // track every bridged IPv4/IPv6 frame as soon as any NAT exists on the host.
+        new Nft.Chain("trusted", Optional.empty(), List.of(
+            rule(List.of(), null, new Nft.Notrack()),
+            rule(List.of(), null, accept()))),
+        new Nft.Chain("from_vm", Optional.empty(), List.of(
+            rule(List.of(), null, new Nft.Notrack()),
+            rule(List.of(), null, new Nft.Vmap(List.of(ETHER_TYPE), "ethertype")),
+            // VLAN tags, STP (an 802.3 length, not an ethertype), LLDP, anything else
+            rule(List.of(), "ethertype", drop()))),
+        new Nft.Chain("vm4", Optional.empty(), List.of(
+            rule(List.of(new Nft.Equals(UDP_SPORT, "67", false)), "rogue_dhcp", drop()),
+            rule(List.of(new Nft.Equals(IGMP_TYPE, "membership-query", false)), "mcast_query", drop()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_addr", false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_net", false)), null, accept()),
+            forgedMac,
+            rule(List.of(new Nft.Equals(IP_SADDR, "0.0.0.0", false), new Nft.Equals(IP_DADDR, "255.255.255.255", false),
+                new Nft.Equals(UDP_SPORT, "68", false), new Nft.Equals(UDP_DPORT, "67", false)), null, accept()),
+            rule(List.of(), "forged_src", drop()))),
+        new Nft.Chain("vm6", Optional.empty(), List.of(
+            rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop()),
+            rule(List.of(new Nft.Equals(ICMPV6_TYPE, "mld-listener-query", false)), "mcast_query", drop()),
+            rule(List.of(new Nft.Equals(UDP_SPORT, "547", false)), "rogue_dhcp", drop()),
+            rule(List.of(new Nft.Equals(ICMPV6_TYPE, "nd-neighbor-advert", false),
+                new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), "nd_target", true)), "nd_spoof", drop()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_addr", false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_net", false)), null, accept()),
+            forgedMac,
+            // Duplicate address detection and its MLD report come from the unspecified address.
+            rule(List.of(new Nft.Equals(IP6_SADDR, "::", false),
+                new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, accept()),
+            rule(List.of(), "forged_src", drop()))),
+        new Nft.Chain("vmarp", Optional.empty(), List.of(
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), "arp_ok", false)), null, accept()),
+            forgedMac,
+            rule(List.of(), "arp_spoof", drop()))));
+    var ethertype = new Nft.Set("ethertype", List.of(ETHER_TYPE), false, true, List.of(
+        new Nft.Element(List.of("ip"), Optional.of(new Nft.Jump("vm4"))),
+        new Nft.Element(List.of("ip6"), Optional.of(new Nft.Jump("vm6"))),
+        new Nft.Element(List.of("arp"), Optional.of(new Nft.Jump("vmarp")))));
+    var allSets = new ArrayList<>(sets);
+    allSets.add(ethertype);
+    return new Nft.Table("bridge", TABLE, BRIDGE_COUNTERS, allSets, chains);
+  }
+
+  // ---- routed networks ------------------------------------------------------
+
+  static Nft.Table routed(HostPolicy policy) {
+    var taps = new ArrayList<Nft.Element>();
+    var r4 = new ArrayList<Nft.Element>();
+    var r4net = new ArrayList<Nft.Element>();
+    var r6 = new ArrayList<Nft.Element>();
+    var r6net = new ArrayList<Nft.Element>();
+    var services = new ArrayList<Nft.Element>();
+    var nat = new ArrayList<Nft.Rule>();
+    for (var routed : policy.routed()) {
+      for (Port p : routed.ports()) {
+        String tap = ifname(p.tap());
+        taps.add(Nft.Element.of(tap));
+        p.exactSources(true).forEach(a -> r4.add(Nft.Element.of(tap, addr(a))));
+        p.prefixes(true).forEach(a -> r4net.add(Nft.Element.of(tap, addr(a))));
+        p.exactSources(false).forEach(a -> r6.add(Nft.Element.of(tap, addr(a))));
+        p.prefixes(false).forEach(a -> r6net.add(Nft.Element.of(tap, addr(a))));
+        routed.network().hostServices().forEach(s -> services.add(Nft.Element.of(tap, s.protocol().nft(), String.valueOf(s.port()))));
+      }
+      var net = routed.network();
+      if (net.nat() && net.ipv4().isPresent() && policy.host().uplink().isPresent()) {
+        var from = new ArrayList<Nft.Match>();
+        from.add(new Nft.Equals(IP_SADDR, addr(net.ipv4().get()), false));
+        from.add(new Nft.Equals(OIFNAME, ifname(policy.host().uplink().get()), false));
+        // Routed prefixes of the network's VMs leave through the same NAT.
+        nat.add(rule(from, null, new Nft.Masquerade()));
+        var prefixes4 = routed.ports().stream().flatMap(p -> p.prefixes(true).stream()).map(NftPolicy::addr).toList();
+        if (!prefixes4.isEmpty()) {
+          nat.add(rule(List.of(new Nft.InSet(IP_SADDR, prefixes4, false),
+              new Nft.Equals(OIFNAME, ifname(policy.host().uplink().get()), false)), null, new Nft.Masquerade()));
+        }
+      }
+    }
+    var sets = List.of(
+        new Nft.Set("routed_taps", List.of(IIFNAME), false, false, taps),
+        new Nft.Set("r4_addr", List.of(IIFNAME, IP_SADDR), false, false, r4),
+        new Nft.Set("r4_net", List.of(IIFNAME, IP_SADDR), true, false, r4net),
+        new Nft.Set("r6_addr", List.of(IIFNAME, IP6_SADDR), false, false, r6),
+        new Nft.Set("r6_net", List.of(IIFNAME, IP6_SADDR), true, false, r6net),
+        new Nft.Set("host_services", List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services));
+    var chains = new ArrayList<Nft.Chain>(List.of(
+        // raw priority: spoofed packets are dropped before conntrack sees them
+        new Nft.Chain("prerouting", Optional.of(new Nft.Hook("filter", "prerouting", -300, "accept")), List.of(
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "routed_taps", false)), null, new Nft.Jump("routed_in")))),
+        new Nft.Chain("routed_in", Optional.empty(), List.of(
+            rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop()),
+            rule(List.of(new Nft.InSet(UDP_SPORT, List.of("67", "547"), false)), "rogue_dhcp", drop()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_addr", false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_net", false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_addr", false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_net", false)), null, accept()),
+            rule(List.of(new Nft.Equals(IP6_SADDR, "::", false),
+                new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, accept()),
+            rule(List.of(), "forged_src", drop()))),
+        // The host is not the VMs' playground: ICMP, replies, and the network's host-services only.
+        new Nft.Chain("input", Optional.of(new Nft.Hook("filter", "input", 0, "accept")), List.of(
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "routed_taps", false)), null, new Nft.Jump("routed_input")))),
+        new Nft.Chain("routed_input", Optional.empty(), List.of(
+            rule(List.of(new Nft.InSet(CT_STATE, List.of("established", "related"), false)), null, accept()),
+            rule(List.of(new Nft.InSet(L4PROTO, List.of("icmp", "ipv6-icmp"), false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, L4PROTO, TH_DPORT), "host_services", false)), null, accept()),
+            rule(List.of(), "host_input", drop())))));
+    if (!nat.isEmpty()) {
+      chains.add(new Nft.Chain("postrouting", Optional.of(new Nft.Hook("nat", "postrouting", 100, "accept")), nat));
+    }
+    return new Nft.Table("inet", TABLE, ROUTED_COUNTERS, sets, chains);
+  }
+
+  // ---- values ---------------------------------------------------------------
+
+  private static Nft.Rule rule(List<Nft.Match> matches, String counter, Nft.Verdict verdict) {
+    return new Nft.Rule(matches, Optional.ofNullable(counter), Optional.of(verdict));
+  }
+
+  private static Nft.Verdict accept() {
+    return new Nft.Accept();
+  }
+
+  private static Nft.Verdict drop() {
+    return new Nft.Drop();
+  }
+
+  /** An interface name as an nft string (validated: no quotes or escapes possible). */
+  static String ifname(String name) {
+    return "\"" + name + "\"";
+  }
+
+  static String addr(IPAddress a) {
+    return AddressPlan.text(a);
+  }
+
+  /** An IPv6 address as the 128-bit integer raw-payload sets hold. */
+  static String hex128(IPAddress a) {
+    return "0x" + a.toIPv6().toFullString().replace(":", "");
+  }
+}
