@@ -1,0 +1,56 @@
+package netfence.dataplane;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A named network namespace ({@code ip netns}). Closing it deletes it, so
+ * try-with-resources cleans up even when a test or the lab fails.
+ *
+ * <pre>{@code
+ * try (var ns = Netns.create("nf-test")) {
+ *   ns.exec("nft", "-c", "-f", "/tmp/x.nft").orThrow();
+ * }
+ * }</pre>
+ */
+public final class Netns implements AutoCloseable {
+  private final String name;
+
+  private Netns(String name) {
+    this.name = name;
+  }
+
+  /** Creates the namespace (deleting a leftover of the same name first) with loopback up. */
+  public static Netns create(String name) {
+    Exec.run(List.of("ip", "netns", "del", name));
+    Exec.run(List.of("ip", "netns", "add", name)).orThrow();
+    var ns = new Netns(name);
+    ns.exec("ip", "link", "set", "lo", "up").orThrow();
+    return ns;
+  }
+
+  /** An existing namespace, not owned: closing it does nothing. */
+  public static Netns existing(String name) {
+    return new Netns(name) {
+    };
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Exec.Result exec(String... command) {
+    return exec(List.of(command), null);
+  }
+
+  public Exec.Result exec(List<String> command, String stdin) {
+    var full = new ArrayList<String>(List.of("ip", "netns", "exec", name));
+    full.addAll(command);
+    return Exec.run(full, stdin, 120);
+  }
+
+  @Override
+  public void close() {
+    Exec.run(List.of("ip", "netns", "del", name));
+  }
+}
