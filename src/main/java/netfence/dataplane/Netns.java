@@ -15,24 +15,25 @@ import java.util.List;
  */
 public final class Netns implements AutoCloseable {
   private final String name;
+  private final boolean owned;
 
-  private Netns(String name) {
+  private Netns(String name, boolean owned) {
     this.name = name;
+    this.owned = owned;
   }
 
   /** Creates the namespace (deleting a leftover of the same name first) with loopback up. */
   public static Netns create(String name) {
     Exec.run(List.of("ip", "netns", "del", name));
     Exec.run(List.of("ip", "netns", "add", name)).orThrow();
-    var ns = new Netns(name);
+    var ns = new Netns(name, true);
     ns.exec("ip", "link", "set", "lo", "up").orThrow();
     return ns;
   }
 
   /** An existing namespace, not owned: closing it does nothing. */
   public static Netns existing(String name) {
-    return new Netns(name) {
-    };
+    return new Netns(name, false);
   }
 
   public String name() {
@@ -51,6 +52,6 @@ public final class Netns implements AutoCloseable {
 
   @Override
   public void close() {
-    Exec.run(List.of("ip", "netns", "del", name));
+    if (owned) Exec.run(List.of("ip", "netns", "del", name));
   }
 }
