@@ -29,6 +29,11 @@ public enum Field {
    * 1.0.6 has no {@code icmpv6 taddr}. Set elements are 128-bit integers.
    */
   ND_TARGET("@th,64,128", ""),
+  /** Whether an IPv6 fragment header is present ({@code exthdr frag exists}). */
+  FRAG_HDR("exthdr frag", "boolean"),
+  FRAG_OFF("frag frag-off", "integer"),
+  /** The first 8 bytes of the transport header: matches only when they are in this packet (fragment). */
+  TH_HEAD("@th,0,64", ""),
   ARP_OPERATION("arp operation", "arp_op"),
   ARP_SHA("arp saddr ether", "ether_addr"),
   ARP_SPA("arp saddr ip", "ipv4_addr"),

@@ -74,8 +74,39 @@ public final class Nft {
   /** A match expression. */
   public sealed interface Match permits Equals, InSet, InNamedSet {}
 
-  /** {@code FIELD == VALUE} or, negated, {@code FIELD != VALUE}; a value may be a prefix or a range. */
-  public record Equals(Field field, String value, boolean negated) implements Match {}
+  /** {@code FIELD VALUE}, {@code FIELD != VALUE} or {@code FIELD >= VALUE}; a value may be a prefix. */
+  public record Equals(Field field, Op op, String value) implements Match {}
+
+  /** Comparison operators netfence uses. */
+  public enum Op {
+    EQ("==", ""), NE("!=", "!= "), GE(">=", ">= ");
+
+    private final String json;
+    private final String text;
+
+    Op(String json, String text) {
+      this.json = json;
+      this.text = text;
+    }
+
+    /** The operator as nft's JSON writes it. */
+    public String json() {
+      return json;
+    }
+
+    /** The operator as written before the value in nft's text syntax. */
+    public String text() {
+      return text;
+    }
+  }
+
+  public static Equals eq(Field f, String value) {
+    return new Equals(f, Op.EQ, value);
+  }
+
+  public static Equals ne(Field f, String value) {
+    return new Equals(f, Op.NE, value);
+  }
 
   /** {@code FIELD { a, b, c }}: an anonymous set. */
   public record InSet(Field field, List<String> values, boolean negated) implements Match {

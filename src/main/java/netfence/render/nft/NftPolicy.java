@@ -33,7 +33,8 @@ public final class NftPolicy {
 
   /** Drop reasons, one named counter each (bridge table). */
   public static final List<String> BRIDGE_COUNTERS = List.of(
-      "forged_mac", "forged_src", "arp_spoof", "nd_spoof", "rogue_dhcp", "ra", "ethertype", "unknown_port", "mcast_query");
+      "forged_mac", "forged_src", "arp_spoof", "nd_spoof", "rogue_dhcp", "ra", "ethertype", "unknown_port", "mcast_query",
+      "frag_evasion");
 
   /** Drop reasons of the routed table. */
   public static final List<String> ROUTED_COUNTERS = List.of("forged_src", "rogue_dhcp", "ra", "host_input");
@@ -113,27 +114,39 @@ public final class NftPolicy {
             // VLAN tags, STP (an 802.3 length, not an ethertype), LLDP, anything else
             rule(List.of(), "ethertype", drop()))),
         new Nft.Chain("vm4", Optional.empty(), List.of(
-            rule(List.of(new Nft.Equals(UDP_SPORT, "67", false)), "rogue_dhcp", drop()),
-            rule(List.of(new Nft.Equals(IGMP_TYPE, "membership-query", false)), "mcast_query", drop()),
+            rule(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp", drop()),
+            rule(List.of(Nft.eq(IGMP_TYPE, "membership-query")), "mcast_query", drop()),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_addr", false)), null, accept()),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_net", false)), null, accept()),
             forgedMac,
-            rule(List.of(new Nft.Equals(IP_SADDR, "0.0.0.0", false), new Nft.Equals(IP_DADDR, "255.255.255.255", false),
-                new Nft.Equals(UDP_SPORT, "68", false), new Nft.Equals(UDP_DPORT, "67", false)), null, accept()),
+            rule(List.of(Nft.eq(IP_SADDR, "0.0.0.0"), Nft.eq(IP_DADDR, "255.255.255.255"),
+                Nft.eq(UDP_SPORT, "68"), Nft.eq(UDP_DPORT, "67")), null, accept()),
             rule(List.of(), "forged_src", drop()))),
         new Nft.Chain("vm6", Optional.empty(), List.of(
+            rule(List.of(Nft.eq(FRAG_HDR, "exists")), null, new Nft.Jump("vm6_frag")),
             rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop()),
-            rule(List.of(new Nft.Equals(ICMPV6_TYPE, "mld-listener-query", false)), "mcast_query", drop()),
-            rule(List.of(new Nft.Equals(UDP_SPORT, "547", false)), "rogue_dhcp", drop()),
-            rule(List.of(new Nft.Equals(ICMPV6_TYPE, "nd-neighbor-advert", false),
+            rule(List.of(Nft.eq(ICMPV6_TYPE, "mld-listener-query")), "mcast_query", drop()),
+            rule(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp", drop()),
+            rule(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
                 new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), "nd_target", true)), "nd_spoof", drop()),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_addr", false)), null, accept()),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_net", false)), null, accept()),
             forgedMac,
             // Duplicate address detection and its MLD report come from the unspecified address.
-            rule(List.of(new Nft.Equals(IP6_SADDR, "::", false),
+            rule(List.of(Nft.eq(IP6_SADDR, "::"),
                 new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, accept()),
             rule(List.of(), "forged_src", drop()))),
+        // RA-guard evasion (RFC 7113): with enough extension headers behind a fragment header the
+        // ICMPv6 header lands in the second fragment and "icmpv6 type" silently does not match.
+        // So ND/MLD must never be fragmented (RFC 6980) and a first fragment must hold the first
+        // 8 bytes of the upper-layer header; later fragments fall through to the source checks.
+        new Nft.Chain("vm6_frag", Optional.empty(), List.of(
+            rule(List.of(Nft.ne(FRAG_OFF, "0")), null, new Nft.Return()),
+            rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("mld-listener-query", "mld-listener-report", "mld-listener-done",
+                "nd-router-solicit", "nd-router-advert", "nd-neighbor-solicit", "nd-neighbor-advert", "nd-redirect",
+                "mld2-listener-report"), false)), "frag_evasion", drop()),
+            rule(List.of(new Nft.Equals(TH_HEAD, Nft.Op.GE, "0")), null, new Nft.Return()),
+            rule(List.of(), "frag_evasion", drop()))),
         new Nft.Chain("vmarp", Optional.empty(), List.of(
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), "arp_ok", false)), null, accept()),
             forgedMac,
@@ -170,14 +183,14 @@ public final class NftPolicy {
       var net = routed.network();
       if (net.nat() && net.ipv4().isPresent() && policy.host().uplink().isPresent()) {
         var from = new ArrayList<Nft.Match>();
-        from.add(new Nft.Equals(IP_SADDR, addr(net.ipv4().get()), false));
-        from.add(new Nft.Equals(OIFNAME, ifname(policy.host().uplink().get()), false));
+        from.add(Nft.eq(IP_SADDR, addr(net.ipv4().get())));
+        from.add(Nft.eq(OIFNAME, ifname(policy.host().uplink().get())));
         // Routed prefixes of the network's VMs leave through the same NAT.
         nat.add(rule(from, null, new Nft.Masquerade()));
         var prefixes4 = routed.ports().stream().flatMap(p -> p.prefixes(true).stream()).map(NftPolicy::addr).toList();
         if (!prefixes4.isEmpty()) {
           nat.add(rule(List.of(new Nft.InSet(IP_SADDR, prefixes4, false),
-              new Nft.Equals(OIFNAME, ifname(policy.host().uplink().get()), false)), null, new Nft.Masquerade()));
+              Nft.eq(OIFNAME, ifname(policy.host().uplink().get()))), null, new Nft.Masquerade()));
         }
       }
     }
@@ -199,7 +212,7 @@ public final class NftPolicy {
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_net", false)), null, accept()),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_addr", false)), null, accept()),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_net", false)), null, accept()),
-            rule(List.of(new Nft.Equals(IP6_SADDR, "::", false),
+            rule(List.of(Nft.eq(IP6_SADDR, "::"),
                 new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, accept()),
             rule(List.of(), "forged_src", drop()))),
         // The host is not the VMs' playground: ICMP, replies, and the network's host-services only.

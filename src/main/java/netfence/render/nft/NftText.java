@@ -88,7 +88,7 @@ public final class NftText {
 
   static String match(Nft.Match m) {
     return switch (m) {
-      case Nft.Equals e -> e.field().nft() + (e.negated() ? " != " : " ") + e.value();
+      case Nft.Equals e -> e.field().nft() + " " + e.op().text() + e.value();
       case Nft.InSet s -> s.field().nft() + (s.negated() ? " != { " : " { ") + String.join(", ", s.values()) + " }";
       case Nft.InNamedSet s -> concat(s.key()) + (s.negated() ? " != @" : " @") + s.set();
     };

@@ -1,0 +1,93 @@
+package netfence.verify;
+
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+import java.util.Optional;
+
+/**
+ * One frame as the verifier and the lab see it: enough fields to evaluate
+ * netfence's rules and to build the exact bytes ({@link Frames}).
+ *
+ * @param ethertype the frame's type field; below 0x600 it is an 802.3 length (STP)
+ * @param vlan an 802.1Q tag in front of {@code ethertype}, if any
+ * @param l4 transport protocol number (6 tcp, 17 udp, 1 icmp, 58 icmpv6, 2 igmp), 0 if none
+ * @param hopByHop IPv6 only: a hop-by-hop options header sits before the transport header
+ * @param type ICMP/ICMPv6/IGMP type, or the ARP operation
+ * @param target NDP target address, or the ARP target protocol address
+ * @param arpSha ARP sender hardware address
+ */
+public record Packet(
+    String srcMac,
+    String dstMac,
+    int ethertype,
+    Optional<Integer> vlan,
+    Optional<IPAddress> src,
+    Optional<IPAddress> dst,
+    int l4,
+    boolean hopByHop,
+    int sport,
+    int dport,
+    int type,
+    Optional<IPAddress> target,
+    Optional<String> arpSha) {
+
+  public static final int IPV4 = 0x0800;
+  public static final int IPV6 = 0x86dd;
+  public static final int ARP = 0x0806;
+  public static final int LLDP = 0x88cc;
+  public static final int UDP = 17;
+  public static final int TCP = 6;
+  public static final int ICMP = 1;
+  public static final int ICMPV6 = 58;
+  public static final int IGMP = 2;
+
+  static IPAddress ip(String s) {
+    return new IPAddressString(s).getAddress().withoutPrefixLength();
+  }
+
+  public static Packet udp(String srcMac, String dstMac, IPAddress src, IPAddress dst, int sport, int dport) {
+    return new Packet(srcMac, dstMac, src.isIPv4() ? IPV4 : IPV6, Optional.empty(), Optional.of(src), Optional.of(dst),
+        UDP, false, sport, dport, 0, Optional.empty(), Optional.empty());
+  }
+
+  public static Packet tcp(String srcMac, String dstMac, IPAddress src, IPAddress dst, int dport) {
+    return new Packet(srcMac, dstMac, src.isIPv4() ? IPV4 : IPV6, Optional.empty(), Optional.of(src), Optional.of(dst),
+        TCP, false, 40000, dport, 0, Optional.empty(), Optional.empty());
+  }
+
+  /** ICMP (IPv4) or ICMPv6 of {@code type}; NDP types carry {@code target}. */
+  public static Packet icmp(String srcMac, String dstMac, IPAddress src, IPAddress dst, int type, Optional<IPAddress> target) {
+    boolean v4 = src.isIPv4();
+    return new Packet(srcMac, dstMac, v4 ? IPV4 : IPV6, Optional.empty(), Optional.of(src), Optional.of(dst),
+        v4 ? ICMP : ICMPV6, false, 0, 0, type, target, Optional.empty());
+  }
+
+  public static Packet igmp(String srcMac, IPAddress src, int type) {
+    return new Packet(srcMac, "01:00:5e:00:00:01", IPV4, Optional.empty(), Optional.of(src), Optional.of(ip("224.0.0.1")),
+        IGMP, false, 0, 0, type, Optional.empty(), Optional.empty());
+  }
+
+  /** ARP with operation {@code op} (1 request, 2 reply), sender {@code sha}/{@code spa}, target {@code tpa}. */
+  public static Packet arp(String srcMac, String dstMac, int op, String sha, IPAddress spa, IPAddress tpa) {
+    return new Packet(srcMac, dstMac, ARP, Optional.empty(), Optional.of(spa), Optional.empty(), 0, false, 0, 0, op,
+        Optional.of(tpa), Optional.of(sha));
+  }
+
+  /** A frame of another ethertype (or an 802.3 length below 0x600) with no payload netfence understands. */
+  public static Packet raw(String srcMac, String dstMac, int ethertype) {
+    return new Packet(srcMac, dstMac, ethertype, Optional.empty(), Optional.empty(), Optional.empty(), 0, false, 0, 0, 0,
+        Optional.empty(), Optional.empty());
+  }
+
+  public Packet withVlan(int id) {
+    return new Packet(srcMac, dstMac, ethertype, Optional.of(id), src, dst, l4, hopByHop, sport, dport, type, target, arpSha);
+  }
+
+  public Packet withHopByHop() {
+    return new Packet(srcMac, dstMac, ethertype, vlan, src, dst, l4, true, sport, dport, type, target, arpSha);
+  }
+
+  public boolean isIp() {
+    return ethertype == IPV4 || ethertype == IPV6;
+  }
+}
