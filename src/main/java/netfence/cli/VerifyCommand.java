@@ -1,0 +1,53 @@
+package netfence.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import netfence.policy.HostPolicy;
+import netfence.render.nft.NftPolicy;
+import netfence.verify.Cases;
+import netfence.verify.Evaluator;
+import netfence.verify.Matrix;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code netfence verify INV --host H [--live]}: evaluate the attack matrix offline. */
+@Command(name = "verify",
+    description = "Evaluate attack and legitimate packets against the compiled (or, with --live, the kernel's) ruleset; "
+        + "print the matrix; exit 1 on any leak or false drop.")
+final class VerifyCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "INV", description = "the inventory (YAML)")
+  Path inventory;
+
+  @Option(names = "--host", required = true, paramLabel = "H", description = "the host to verify")
+  String host;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    var err = spec.commandLine().getErr();
+    var out = spec.commandLine().getOut();
+    var inv = Inventories.load(inventory, err);
+    if (inv.isEmpty() || Inventories.host(inv.get(), host, err).isEmpty()) return Main.FAILED;
+    var policy = HostPolicy.of(inv.get(), host);
+    // As apply would find it: a port on each bridge that the inventory does not name.
+    var tables = NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT));
+    out.printf("verify %s, host %s: the compiled policy, with a foreign port %s on each bridge%n", inventory, host, Cases.ROGUE_PORT);
+    var matrix = evaluate(tables, policy);
+    matrix.print(out);
+    return matrix.clean() ? 0 : Main.FAILED;
+  }
+
+  static Matrix evaluate(List<netfence.render.nft.Nft.Table> tables, HostPolicy policy) {
+    var evaluator = new Evaluator(tables, policy);
+    var matrix = new Matrix();
+    for (var c : Cases.of(policy)) {
+      var d = evaluator.evaluate(c);
+      matrix.add(new Matrix.Row(c, d.accepted(), d.decidedBy()));
+    }
+    return matrix;
+  }
+}
