@@ -1,0 +1,105 @@
+package netfence.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import netfence.policy.HostPolicy;
+import netfence.render.nft.Nft;
+import netfence.render.nft.NftPolicy;
+import netfence.testing.Examples;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class EvaluatorTest {
+  static List<Path> examples() {
+    return Examples.all();
+  }
+
+  private static HostPolicy policy(Path example) {
+    var inv = Examples.load(example);
+    return HostPolicy.of(inv, inv.hosts().getFirst().name());
+  }
+
+  private static Matrix run(List<Nft.Table> tables, HostPolicy policy) {
+    var ev = new Evaluator(tables, policy);
+    var m = new Matrix();
+    for (var c : Cases.of(policy)) {
+      var d = ev.evaluate(c);
+      m.add(new Matrix.Row(c, d.accepted(), d.decidedBy()));
+    }
+    return m;
+  }
+
+  @ParameterizedTest
+  @MethodSource("examples")
+  void compiledPolicyHasNoLeakAndNoFalseDrop(Path example) {
+    var policy = policy(example);
+    var m = run(NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT)), policy);
+    assertThat(m.rows()).isNotEmpty();
+    assertThat(m.rows()).filteredOn(r -> r.status() != Matrix.Status.OK).isEmpty();
+  }
+
+  @Test
+  void withoutAnyTableEveryAttackLeaks() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var m = run(List.of(), policy);
+    assertThat(m.count(Matrix.Status.LEAK)).isEqualTo(m.rows().stream().filter(r -> r.c().expect() == Case.Expect.BLOCK).count());
+    assertThat(m.count(Matrix.Status.FALSE_DROP)).isZero();
+  }
+
+  @Test
+  void removingTheRaRuleLeaksRouterAdvertisements() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var tables = withoutRule(NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT)), "vm6", "ra");
+    var m = run(tables, policy);
+    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK)
+        .extracting(r -> r.c().name())
+        .contains("router advertisement")
+        .allMatch(n -> n.startsWith("router advertisement"));
+  }
+
+  @Test
+  void removingTheForeignPortRuleLeaksTheRoguePort() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var tables = withoutRule(NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT)), "prerouting", "unknown_port");
+    var m = run(tables, policy);
+    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK).extracting(r -> r.c().vm()).containsOnly("rogue port");
+  }
+
+  @Test
+  void anEmptyAllowlistIsAFalseDropForLegitimateTraffic() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var tables = new ArrayList<Nft.Table>();
+    for (var t : NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT))) {
+      var sets = t.sets().stream().map(s -> s.name().equals("ip4_addr") ? new Nft.Set(s.name(), s.key(), s.interval(), s.verdicts(), List.of()) : s).toList();
+      tables.add(new Nft.Table(t.family(), t.name(), t.counters(), sets, t.chains()));
+    }
+    var m = run(tables, policy);
+    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.FALSE_DROP).extracting(r -> r.c().name())
+        .contains("IPv4 from own address 198.51.100.11", "IPv4 from own address 198.51.100.12");
+  }
+
+  @Test
+  void everyVerdictNamesTheDecidingRule() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var m = run(NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT)), policy);
+    var ra = m.rows().stream().filter(r -> r.c().name().equals("router advertisement")).findFirst().orElseThrow();
+    assertThat(ra.evidence()).startsWith("bridge netfence vm6 #").contains("counter name ra drop");
+    var own = m.rows().stream().filter(r -> r.c().name().startsWith("IPv4 from own address")).findFirst().orElseThrow();
+    assertThat(own.evidence()).contains("@ip4_addr accept");
+  }
+
+  /** The tables with the rules of {@code chain} that count in {@code counter} removed. */
+  private static List<Nft.Table> withoutRule(List<Nft.Table> tables, String chain, String counter) {
+    var out = new ArrayList<Nft.Table>();
+    for (var t : tables) {
+      var chains = t.chains().stream().map(c -> !c.name().equals(chain) ? c
+          : new Nft.Chain(c.name(), c.hook(), c.rules().stream().filter(r -> !r.counter().equals(java.util.Optional.of(counter))).toList())).toList();
+      out.add(new Nft.Table(t.family(), t.name(), t.counters(), t.sets(), chains));
+    }
+    return out;
+  }
+}
