@@ -31,6 +31,16 @@ public final class Netns implements AutoCloseable {
     return ns;
   }
 
+  /** The namespace this process runs in: commands run without {@code ip netns exec}. */
+  public static Netns current() {
+    return new Netns("", false);
+  }
+
+  /** True for {@link #current()}. */
+  public boolean isCurrent() {
+    return name.isEmpty();
+  }
+
   /** An existing namespace, not owned: closing it does nothing. */
   public static Netns existing(String name) {
     return new Netns(name, false);
@@ -45,7 +55,8 @@ public final class Netns implements AutoCloseable {
   }
 
   public Exec.Result exec(List<String> command, String stdin) {
-    var full = new ArrayList<String>(List.of("ip", "netns", "exec", name));
+    var full = new ArrayList<String>();
+    if (!isCurrent()) full.addAll(List.of("ip", "netns", "exec", name));
     full.addAll(command);
     return Exec.run(full, stdin, 120);
   }

@@ -1,0 +1,39 @@
+package netfence.dataplane;
+
+/**
+ * Runs nft commands in one network namespace: in process through
+ * libnftables where the library is there ({@link Libnftables}), else
+ * through the {@code nft} executable ({@link NftProcess}). A batch of
+ * commands is one atomic transaction either way.
+ */
+public interface NftSession extends AutoCloseable {
+  /** What nft answered. */
+  record Result(boolean ok, String output, String error) {
+    public Result orThrow() {
+      if (!ok) throw new IllegalStateException("nft failed: " + error.strip());
+      return this;
+    }
+  }
+
+  /** Runs {@code commands} (nft syntax, several lines) as one transaction. */
+  Result run(String commands);
+
+  /** Runs a listing command and returns its JSON ({@code nft -j}). */
+  Result json(String command);
+
+  /** Says how commands reach the kernel, for logs: "libnftables" or "nft executable". */
+  String kind();
+
+  @Override
+  void close();
+
+  /** The in-process session where libnftables loads, else the executable, saying why on {@code log}. */
+  static NftSession open(Netns ns, java.util.function.Consumer<String> log) {
+    try {
+      return Libnftables.open(ns);
+    } catch (UnsatisfiedLinkError | IllegalStateException e) {
+      log.accept("netfence: libnftables unavailable (" + e.getMessage() + "); using the nft executable");
+      return new NftProcess(ns);
+    }
+  }
+}
