@@ -146,18 +146,12 @@ final class NwFilters {
     body.add(Comment.of("source MAC must be MAC, for every protocol"));
     body.add(ref("no-mac-spoofing"));
     if (v.ipv4) {
-      body.add(Comment.of("IPv4: no DHCP server answers, sources from IPSRC/IPSRCMASK only"));
-      body.add(ref(NO_DHCP_SERVER));
-      body.add(ref(NO_IP_SPOOFING));
-      body.add(rule("accept", "-650", element("mac", "protocolid", "ipv4")));
-      body.add(ref("allow-incoming-ipv4"));
+      body.addAll(family("IPv4: no DHCP server answers, sources from IPSRC/IPSRCMASK only",
+          NO_DHCP_SERVER, NO_IP_SPOOFING, "-650", "ipv4"));
     }
     if (v.ipv6) {
-      body.add(Comment.of("IPv6: no RA, redirect, MLD query or DHCPv6 server, sources from IPV6SRC/IPV6SRCMASK only"));
-      body.add(ref(NO_ROGUE_IPV6_ROUTER));
-      body.add(ref(NO_IPV6_SPOOFING));
-      body.add(rule("accept", "-600", element("mac", "protocolid", "ipv6")));
-      body.add(ref("allow-incoming-ipv6"));
+      body.addAll(family("IPv6: no RA, redirect, MLD query or DHCPv6 server, sources from IPV6SRC/IPV6SRCMASK only",
+          NO_ROGUE_IPV6_ROUTER, NO_IPV6_SPOOFING, "-600", "ipv6"));
     }
     if (v.ipv4) {
       body.add(Comment.of("ARP: sender MAC must be MAC, sender address one of IP"));
@@ -172,6 +166,15 @@ final class NwFilters {
         .with(new Comment(comment))
         .with(uuidOf(v.filter))
         .with(body);
+  }
+
+  /**
+   * One IP family in a root filter: its server/router drops and source check, then
+   * an accept of what passed both, and libvirt's allow-incoming for the way back.
+   */
+  private static List<Xml> family(String why, String dropsFilter, String sourceFilter, String acceptPriority, String protocolid) {
+    return List.of(Comment.of(why), ref(dropsFilter), ref(sourceFilter),
+        rule("accept", acceptPriority, element("mac", "protocolid", protocolid)), ref("allow-incoming-" + protocolid));
   }
 
   private static Element filter(String name, String chain, String priority, List<String> why) {
