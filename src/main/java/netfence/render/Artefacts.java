@@ -37,6 +37,7 @@ public record Artefacts(Map<String, String> files) {
     var policy = HostPolicy.of(inv, host);
     var files = new TreeMap<String, String>();
     files.put("nftables.nft", NftText.script(NftPolicy.tables(policy)));
+    files.putAll(netfence.render.networkd.NetworkdFiles.of(policy, options));
     return new Artefacts(files);
   }
 
