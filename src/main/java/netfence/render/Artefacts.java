@@ -38,6 +38,7 @@ public record Artefacts(Map<String, String> files) {
     var files = new TreeMap<String, String>();
     files.put("nftables.nft", NftText.script(NftPolicy.tables(policy)));
     files.putAll(netfence.render.networkd.NetworkdFiles.of(policy, options));
+    files.putAll(netfence.render.nixos.NixosFiles.of(policy));
     return new Artefacts(files);
   }
 
