@@ -33,12 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NixInstantiateTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static Stream<Path> examples() {
-    return Examples.all().stream();
-  }
-
   @ParameterizedTest
-  @MethodSource("examples")
+  @MethodSource("netfence.testing.Examples#all")
   void generatedModulesParseAndEvaluateToWhatNetworkdGets(Path example) throws IOException {
     Kernel.require("nix-instantiate");
     var inv = Examples.load(example);

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
 import netfence.testing.Examples;
@@ -16,12 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class NixosFilesTest {
-  static Stream<Path> examples() {
-    return Examples.all().stream();
-  }
-
   @ParameterizedTest
-  @MethodSource("examples")
+  @MethodSource("netfence.testing.Examples#all")
   void everyExampleMatchesItsGoldenFiles(Path example) {
     Inventory inv = Examples.load(example);
     for (var host : inv.hosts()) {
