@@ -37,7 +37,9 @@ public record Artefacts(Map<String, String> files) {
     var policy = HostPolicy.of(inv, host);
     var files = new TreeMap<String, String>();
     files.put("nftables.nft", NftText.script(NftPolicy.tables(policy)));
+    files.putAll(netfence.render.networkd.NetworkdFiles.of(policy, options));
     files.putAll(netfence.render.libvirt.LibvirtFiles.of(policy));
+    files.putAll(netfence.render.nixos.NixosFiles.of(policy));
     return new Artefacts(files);
   }
 

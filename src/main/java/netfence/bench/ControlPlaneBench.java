@@ -1,0 +1,105 @@
+package netfence.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import netfence.dataplane.Netns;
+import netfence.dataplane.NftSession;
+import netfence.inventory.InventoryReader;
+import netfence.policy.HostPolicy;
+import netfence.render.nft.NftPolicy;
+import netfence.render.nft.NftText;
+
+/**
+ * Control-plane timings: compile (parse, validate, render) of 10,000 and
+ * 100,000 VMs; cold apply of 10,000 VMs' tables in one transaction; the
+ * latency of one VM change (delete and add its set elements in one
+ * transaction) at 10,000 VMs through the in-process session; sustained
+ * changes per second; the JVM's peak resident memory.
+ */
+final class ControlPlaneBench {
+  /** A named figure with its unit and how it was obtained. */
+  record Result(String name, double value, String unit, String how) {}
+
+  List<Result> run(java.io.PrintStream log) {
+    var out = new ArrayList<Result>();
+    for (int n : new int[] {10_000, 100_000}) {
+      String yaml = BenchInventory.bridged(n);
+      // Warm up the JIT on a smaller inventory first, as a long-running agent would be.
+      compile(BenchInventory.bridged(2_000));
+      long t0 = System.nanoTime();
+      String script = compile(yaml);
+      double ms = (System.nanoTime() - t0) / 1e6;
+      out.add(new Result("compile " + String.format("%,d", n) + " VMs (parse, validate, render nft)", ms, "ms",
+          "one run after a warm-up; " + script.length() / 1024 + " KiB of nft"));
+      log.printf("  compile %,d VMs: %.0f ms%n", n, ms);
+    }
+    String script10k = compile(BenchInventory.bridged(10_000));
+    try (var ns = Netns.create("nfb-cp"); NftSession nft = NftSession.open(ns, log::println)) {
+      double[] cold = new double[5];
+      for (int i = 0; i < cold.length; i++) {
+        nft.run("table bridge netfence {}\ndelete table bridge netfence").orThrow();
+        long t0 = System.nanoTime();
+        nft.run(script10k).orThrow();
+        cold[i] = (System.nanoTime() - t0) / 1e6;
+      }
+      Arrays.sort(cold);
+      out.add(new Result("cold apply of 10,000 VMs (one transaction, " + nft.kind() + ")", cold[2], "ms", "median of 5"));
+      log.printf("  cold apply 10,000 VMs: %.1f ms (%s)%n", cold[2], nft.kind());
+
+      // One VM change: VM 5000 moves to a new address (delete + add of its elements, one transaction).
+      int changes = 2000;
+      double[] lat = new double[changes];
+      for (int i = 0; i < changes; i++) {
+        String cmd = change(5000, i);
+        long t0 = System.nanoTime();
+        nft.run(cmd).orThrow();
+        lat[i] = (System.nanoTime() - t0) / 1e3;
+      }
+      Arrays.sort(lat);
+      out.add(new Result("one VM change at 10,000 VMs, p50", lat[changes / 2], "µs", changes + " changes, in process"));
+      out.add(new Result("one VM change at 10,000 VMs, p99", lat[changes * 99 / 100], "µs", changes + " changes, in process"));
+      log.printf("  one change: p50 %.0f µs, p99 %.0f µs%n", lat[changes / 2], lat[changes * 99 / 100]);
+
+      long t0 = System.nanoTime();
+      int done = 0;
+      while (System.nanoTime() - t0 < 3_000_000_000L) {
+        nft.run(change(6000, changes + done)).orThrow();
+        done++;
+      }
+      double rate = done / ((System.nanoTime() - t0) / 1e9);
+      out.add(new Result("sustained VM changes", rate, "changes/s", "back to back for 3 s, one transaction each"));
+      log.printf("  sustained: %.0f changes/s%n", rate);
+    }
+    out.add(new Result("JVM peak resident memory", peakRssMiB(), "MiB", "VmHWM of this process after all of the above"));
+    return out;
+  }
+
+  static String compile(String yaml) {
+    var inv = InventoryReader.parse("bench.yaml", yaml).inventory().orElseThrow();
+    return NftText.script(NftPolicy.tables(HostPolicy.of(inv, "hv1")));
+  }
+
+  /** Re-addresses VM {@code vm}: its IPv4 element goes from one address to the next, alternating. */
+  private static String change(int vm, int i) {
+    String tap = "t" + vm;
+    String mac = netfence.model.AddressPlan.text(netfence.model.AddressPlan.defaultMac(vm, 0));
+    String from = i % 2 == 0 ? BenchInventory.v4(vm) : "11.0.0." + (vm % 250 + 1);
+    String to = i % 2 == 0 ? "11.0.0." + (vm % 250 + 1) : BenchInventory.v4(vm);
+    return "delete element bridge netfence ip4_addr { \"" + tap + "\" . " + mac + " . " + from + " }\n"
+        + "add element bridge netfence ip4_addr { \"" + tap + "\" . " + mac + " . " + to + " }\n"
+        + "delete element bridge netfence arp_ok { \"" + tap + "\" . " + mac + " . " + mac + " . " + from + " }\n"
+        + "add element bridge netfence arp_ok { \"" + tap + "\" . " + mac + " . " + mac + " . " + to + " }\n";
+  }
+
+  private static double peakRssMiB() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+      }
+    } catch (java.io.IOException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+}
