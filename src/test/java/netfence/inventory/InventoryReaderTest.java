@@ -12,12 +12,14 @@ import netfence.testing.Examples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Invalid inventories, each with the exact diagnostics it must produce, and
  * the valid ones (the examples, derived values). Most inventories start with
- * {@link #NETS}, so their VMs begin at line 16.
+ * {@link #NETS} or {@link #NETS_A}, so their VMs begin at line 16 and the
+ * interfaces of VM 'a' at line 20.
  */
 class InventoryReaderTest {
   /** Lines 1 to 15: host hv1 with uplink eth0, routed vmnet, bridged br0 with trusted port vx0. */
@@ -37,6 +39,14 @@ class InventoryReaderTest {
           ipv6: 2001:db8::/64
           trusted-ports: [vx0]
       vms:
+      """;
+
+  /** Lines 1 to 19: {@link #NETS} and VM 'a' (index 1 on hv1) up to its {@code interfaces:}, which start at line 20. */
+  private static final String NETS_A = NETS + """
+        a:
+          host: hv1
+          index: 1
+          interfaces:
       """;
 
   private static InventoryReader.Result parse(String text) {
@@ -102,11 +112,7 @@ class InventoryReaderTest {
 
   @Test
   void duplicateNestedKeys() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: vmnet
                 tap: t1
                 tap: t2
@@ -163,26 +169,6 @@ class InventoryReaderTest {
   }
 
   @Test
-  void indexWrittenAsAString() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: "1"
-            interfaces: [{network: vmnet}]
-        """, "inv.yaml:18:12: error: 'index' must be an integer, found a string '1'");
-  }
-
-  @Test
-  void indexAsAFloat() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1.5
-            interfaces: [{network: vmnet}]
-        """, "inv.yaml:18:12: error: 'index' must be an integer, found a float '1.5'");
-  }
-
-  @Test
   void natYesIsAStringInYaml12() {
     assertDiagnostics("""
         hosts:
@@ -197,11 +183,7 @@ class InventoryReaderTest {
 
   @Test
   void interfacesNotAList() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               network: vmnet
         """, "inv.yaml:20:7: error: 'interfaces' must be a list, found a mapping");
   }
@@ -231,11 +213,7 @@ class InventoryReaderTest {
 
   @Test
   void listsAndTheirEntriesOfTheWrongKind() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - br0
               - network: br0
                 addresses: 198.51.100.5
@@ -255,24 +233,14 @@ class InventoryReaderTest {
   @Test
   void duplicateIndexIsOneErrorNotACascadeOfDerivedCollisions() {
     assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 5
-            interfaces: [{network: vmnet}]
-          b:
-            host: hv1
-            index: 5
-            interfaces: [{network: vmnet}]
-        """, "inv.yaml:22:12: error: index 5 is already used by VM 'a' (line 18); indexes must be unique across the inventory");
+          a: {host: hv1, index: 5, interfaces: [{network: vmnet}]}
+          b: {host: hv1, index: 5, interfaces: [{network: vmnet}]}
+        """, "inv.yaml:17:25: error: index 5 is already used by VM 'a' (line 16); indexes must be unique across the inventory");
   }
 
   @Test
   void duplicateExplicitMac() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: vmnet
                 mac: 02:00:00:00:00:01
           b:
@@ -286,11 +254,7 @@ class InventoryReaderTest {
 
   @Test
   void explicitMacCollidesWithADerivedOne() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: vmnet
                 mac: 02:6e:00:00:00:05
           b:
@@ -303,11 +267,7 @@ class InventoryReaderTest {
 
   @Test
   void duplicateExplicitTapOnOneHost() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: vmnet
                 tap: t1
           b:
@@ -321,11 +281,7 @@ class InventoryReaderTest {
 
   @Test
   void defaultTapCollidesWithAnExplicitOne() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: vmnet
                 tap: vm4
           b:
@@ -360,11 +316,7 @@ class InventoryReaderTest {
 
   @Test
   void twoInterfacesOfAVmOnOneRoutedNetworkGetTheSameAddresses() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: vmnet
               - network: vmnet
                 tap: vm1b
@@ -375,11 +327,7 @@ class InventoryReaderTest {
 
   @Test
   void tapEqualToATrustedPortTheBridgeOrTheUplink() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: br0
                 tap: vx0
               - network: br0
@@ -410,11 +358,7 @@ class InventoryReaderTest {
 
   @Test
   void sameAddressOnTwoInterfaces() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: br0
                 addresses: [198.51.100.10]
           b:
@@ -428,11 +372,7 @@ class InventoryReaderTest {
 
   @Test
   void sameAddressOnTwoInterfacesOfOneVm() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: br0
                 tap: t1
                 addresses: [2001:db8::10]
@@ -444,11 +384,7 @@ class InventoryReaderTest {
 
   @Test
   void addressInsideAnotherVmsRoutedPrefix() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: br0
                 routed-prefixes: [198.51.100.128/25]
           b:
@@ -463,11 +399,7 @@ class InventoryReaderTest {
 
   @Test
   void routedVmAddressInsideAnotherVmsRoutedPrefix() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: br0
                 routed-prefixes: [10.0.0.0/28]
           b:
@@ -480,11 +412,7 @@ class InventoryReaderTest {
 
   @Test
   void overlappingRoutedPrefixesOfTwoVms() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: br0
                 routed-prefixes: [2001:db8:100:1::/64]
           b:
@@ -548,11 +476,7 @@ class InventoryReaderTest {
 
   @Test
   void multicastMac() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: vmnet
                 mac: 03:00:00:00:00:01
         """,
@@ -561,11 +485,7 @@ class InventoryReaderTest {
 
   @Test
   void malformedAndAllZeroMacs() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - {network: br0, tap: t1, mac: 02:00:00:00:01}
               - {network: br0, tap: t2, mac: 02-00-00-00-00-02}
               - {network: br0, tap: t3, mac: 020000000003}
@@ -604,11 +524,7 @@ class InventoryReaderTest {
 
   @Test
   void addressesOnARoutedNetworkComeFromTheIndex() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 1
-            interfaces:
+    assertDiagnostics(NETS_A + """
               - network: vmnet
                 addresses: [10.0.0.7]
         """, "inv.yaml:21:9: error: interface 0 of VM 'a' is on routed network 'vmnet', whose addresses come from the VM's index; remove 'addresses'");
@@ -626,36 +542,20 @@ class InventoryReaderTest {
         """, "inv.yaml:18:12: error: index 300 does not fit routed network 'vmnet': 10.0.0.0/24 has room for indexes 1 to 255");
   }
 
-  @Test
-  void indexZeroAndNegative() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 0
-            interfaces: [{network: vmnet}]
-          b:
-            host: hv1
-            index: -3
-            interfaces: [{network: vmnet}]
-        """,
-        "inv.yaml:18:12: error: index 0 must be positive (1 or more)",
-        "inv.yaml:22:12: error: index -3 must be positive (1 or more)");
-  }
-
-  @Test
-  void indexTooLargeForTheDefaultMac() {
-    assertDiagnostics(NETS + """
-          a:
-            host: hv1
-            index: 16777216
-            interfaces: [{network: br0}]
-          b:
-            host: hv1
-            index: 99999999999999999999
-            interfaces: [{network: br0}]
-        """,
-        "inv.yaml:18:12: error: index 16777216 is too large: at most 16777215 (the default MAC has 24 bits for it)",
-        "inv.yaml:22:12: error: index 99999999999999999999 is too large: at most 16777215 (the default MAC has 24 bits for it)");
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      0                    | index 0 must be positive (1 or more)
+      -3                   | index -3 must be positive (1 or more)
+      16777216             | index 16777216 is too large: at most 16777215 (the default MAC has 24 bits for it)
+      99999999999999999999 | index 99999999999999999999 is too large: at most 16777215 (the default MAC has 24 bits for it)
+      0o100000000          | index 0o100000000 is too large: at most 16777215 (the default MAC has 24 bits for it)
+      '"1"'                | 'index' must be an integer, found a string '1'
+      1.5                  | 'index' must be an integer, found a float '1.5'
+      true                 | 'index' must be an integer, found a boolean 'true'
+      ~                    | 'index' must be an integer, found nothing (null)
+      """)
+  void indexThatIsNotAPositiveIntegerOfAtMost24Bits(String index, String message) {
+    assertDiagnostics(NETS + "  a: {host: hv1, index: " + index + ", interfaces: [{network: br0}]}\n", "inv.yaml:16:25: error: " + message);
   }
 
   @Test
@@ -843,23 +743,14 @@ class InventoryReaderTest {
 
   // ---- names that could inject syntax ----------------------------------------
 
-  /** A name with a character that means something in nft, XML, INI, Nix or a shell: as YAML, and as the message shows it. */
+  /** Names with a character that means something in nft, XML, INI, Nix or a shell, and the empty and dot names. */
+  private static final String[] HOSTILE = {"a\"b", "a;b", "a{b", "a}b", "$a", "a'b", "a<b", "a&b", "a\nb", "a b", "a/b", "a`b", "..", ""};
+
+  /** Each hostile name as a double-quoted YAML scalar, and as messages show it (control characters escaped). */
   static Stream<Arguments> hostileNames() {
-    return Stream.of(
-        Arguments.of("\"a\\\"b\"", "a\"b"),
-        Arguments.of("\"a;b\"", "a;b"),
-        Arguments.of("\"a{b\"", "a{b"),
-        Arguments.of("\"a}b\"", "a}b"),
-        Arguments.of("\"$a\"", "$a"),
-        Arguments.of("\"a'b\"", "a'b"),
-        Arguments.of("\"a<b\"", "a<b"),
-        Arguments.of("\"a&b\"", "a&b"),
-        Arguments.of("\"a\\nb\"", "a\\x0ab"),
-        Arguments.of("\"a b\"", "a b"),
-        Arguments.of("\"a/b\"", "a/b"),
-        Arguments.of("\"a`b\"", "a`b"),
-        Arguments.of("\"..\"", ".."),
-        Arguments.of("\"\"", ""));
+    return Stream.of(HOSTILE).map(n -> Arguments.of(
+        "\"" + n.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"",
+        n.replace("\n", "\\x0a")));
   }
 
   @ParameterizedTest
