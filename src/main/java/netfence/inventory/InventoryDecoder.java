@@ -181,7 +181,7 @@ final class InventoryDecoder {
   }
 
   private Optional<HostService> service(Node.Scalar s) {
-    var m = java.util.regex.Pattern.compile("(tcp|udp)/([0-9]{1,5})").matcher(s.value());
+    var m = java.util.regex.Pattern.compile("(tcp|udp)/([1-9][0-9]{0,4})").matcher(s.value());
     if (m.matches()) {
       int port = Integer.parseInt(m.group(2));
       if (port >= 1 && port <= 65535) {

@@ -692,13 +692,14 @@ class InventoryReaderTest {
           r:
             mode: routed
             ipv4: 10.0.0.0/24
-            host-services: [udp/53, tcp/0, tcp/65536, sctp/1, udp, "udp/53;drop"]
+            host-services: [udp/53, tcp/0, tcp/65536, sctp/1, udp, "udp/53;drop", tcp/053]
         """,
         "inv.yaml:5:29: error: host service 'tcp/0' " + expected,
         "inv.yaml:5:36: error: host service 'tcp/65536' " + expected,
         "inv.yaml:5:47: error: host service 'sctp/1' " + expected,
         "inv.yaml:5:55: error: host service 'udp' " + expected,
-        "inv.yaml:5:60: error: host service 'udp/53;drop' " + expected);
+        "inv.yaml:5:60: error: host service 'udp/53;drop' " + expected,
+        "inv.yaml:5:75: error: host service 'tcp/053' " + expected);
   }
 
   @Test
