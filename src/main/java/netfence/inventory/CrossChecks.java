@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import netfence.inventory.InventoryDecoder.Located;
 import netfence.inventory.InventoryDecoder.LocatedInterface;
 import netfence.model.AddressPlan;
@@ -42,31 +44,39 @@ final class CrossChecks {
   }
 
   void check(List<Located> vms) {
-    indexes(vms);
-    macs(vms);
-    taps(vms);
-    addresses(vms);
+    Set<String> reusedIndex = indexes(vms);
+    macs(vms, reusedIndex);
+    taps(vms, reusedIndex);
+    addresses(vms, reusedIndex);
     nat(vms);
   }
 
-  private void indexes(List<Located> vms) {
+  /**
+   * Reports reused indexes; returns the VMs that reuse one. Their derived
+   * MAC, tap and routed addresses collide as a consequence, so those
+   * collisions are not reported again: one mistake, one error.
+   */
+  private Set<String> indexes(List<Located> vms) {
     var seen = new HashMap<Integer, Located>();
+    var reused = new HashSet<String>();
     for (var v : vms) {
       var first = seen.putIfAbsent(v.vm().index(), v);
       if (first != null) {
+        reused.add(v.vm().name());
         problems.error(v.indexPos(), "index %d is already used by VM '%s' (line %d); indexes must be unique across the inventory",
             v.vm().index(), first.vm().name(), first.indexPos().line());
       }
     }
+    return reused;
   }
 
-  private void macs(List<Located> vms) {
+  private void macs(List<Located> vms, Set<String> reusedIndex) {
     var seen = new HashMap<String, Owner>();
     for (var v : vms) {
       for (var i : v.interfaces()) {
         String mac = AddressPlan.text(i.iface().mac());
         var first = seen.putIfAbsent(mac, new Owner(v.vm().name(), i.number(), i.macPos()));
-        if (first != null) {
+        if (first != null && !(i.defaultMac() && reusedIndex.contains(v.vm().name()))) {
           problems.error(i.macPos(), "MAC %s%s is already used by %s", mac, i.defaultMac() ? " (derived from index " + v.vm().index() + ")" : "",
               first.describe());
         }
@@ -74,12 +84,12 @@ final class CrossChecks {
     }
   }
 
-  private void taps(List<Located> vms) {
+  private void taps(List<Located> vms, Set<String> reusedIndex) {
     // Per host: every interface name netfence will manage or filter on.
     var names = new HashMap<String, Map<String, String>>();
     for (var h : hosts.values()) {
       var mine = names.computeIfAbsent(h.name(), k -> new HashMap<>());
-      h.uplink().ifPresent(u -> mine.put(u, "the uplink of host '" + h.name() + "'"));
+      h.uplink().ifPresent(u -> mine.put(u, "its uplink"));
     }
     var bridgesByHost = new HashMap<String, List<BridgedNetwork>>();
     for (var v : vms) {
@@ -103,9 +113,10 @@ final class CrossChecks {
         String tap = i.iface().tap();
         String owner = "the tap of VM '" + v.vm().name() + "' (interface " + i.number() + ", line " + i.tapPos().line() + ")";
         String first = mine.putIfAbsent(tap, owner);
-        if (first != null) {
-          problems.error(i.tapPos(), "tap '%s'%s is already %s on host '%s'", tap,
-              i.defaultTap() ? " (the default for index " + v.vm().index() + ")" : "", first, v.vm().host());
+        if (first != null && !(i.defaultTap() && reusedIndex.contains(v.vm().name()))) {
+          problems.error(i.tapPos(), "tap '%s'%s on host '%s' is already %s%s", tap,
+              i.defaultTap() ? " (the default for index " + v.vm().index() + ")" : "", v.vm().host(), first,
+              i.defaultTap() ? "; give this interface its own 'tap'" : "");
         }
       }
     }
@@ -114,18 +125,22 @@ final class CrossChecks {
   /** An address or prefix as an interval of one family, with its owner. */
   private record Claim(boolean v4, BigInteger low, BigInteger high, IPAddress what, Owner owner) {}
 
-  private void addresses(List<Located> vms) {
+  private void addresses(List<Located> vms, Set<String> reusedIndex) {
     var exact = new HashMap<IPAddress, Owner>();
     var claims = new ArrayList<Claim>();
     for (var v : vms) {
       for (LocatedInterface i : v.interfaces()) {
         var addrs = i.iface().addresses();
+        // On a routed network every address is derived from the index.
+        boolean derived = networks.get(i.iface().network()) instanceof RoutedNetwork;
         for (int k = 0; k < addrs.size(); k++) {
           IPAddress a = addrs.get(k);
           var owner = new Owner(v.vm().name(), i.number(), i.addressPos().get(k));
           var first = exact.putIfAbsent(a, owner);
           if (first != null) {
-            problems.error(owner.pos(), "address %s is already used by %s", a.toCanonicalString(), first.describe());
+            if (!(derived && reusedIndex.contains(v.vm().name()))) {
+              problems.error(owner.pos(), "address %s is already used by %s", a.toCanonicalString(), first.describe());
+            }
             continue;
           }
           claims.add(claim(a, owner));
@@ -143,7 +158,9 @@ final class CrossChecks {
     for (var c : claims) {
       if (widest != null && widest.v4() == c.v4() && c.low().compareTo(widest.high()) <= 0) {
         if (!widest.owner().vm().equals(c.owner().vm())) {
-          problems.error(c.owner().pos(), "%s overlaps %s of %s", c.what().toCanonicalString(), widest.what().toCanonicalString(),
+          // Sorted so that a prefix comes before the addresses inside it: widest is always a prefix here.
+          problems.error(c.owner().pos(), "%s %s %s routed prefix %s of %s", isPrefix(c.what()) ? "routed prefix" : "address",
+              c.what().toCanonicalString(), isPrefix(c.what()) ? "overlaps" : "is inside", widest.what().toCanonicalString(),
               widest.owner().describe());
         }
         if (c.high().compareTo(widest.high()) > 0) widest = c;
@@ -151,6 +168,10 @@ final class CrossChecks {
         widest = c;
       }
     }
+  }
+
+  private static boolean isPrefix(IPAddress a) {
+    return a.getNetworkPrefixLength() != null;
   }
 
   private static Claim claim(IPAddress a, Owner owner) {

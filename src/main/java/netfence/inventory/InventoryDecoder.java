@@ -2,6 +2,7 @@ package netfence.inventory;
 
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.mac.MACAddress;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -153,7 +154,7 @@ final class InventoryDecoder {
         if (gateways.stream().anyMatch(x -> x.isIPv4() == a.isIPv4())) {
           problems.error(g.pos(), "a second %s gateway; give at most one per address family", a.isIPv4() ? "IPv4" : "IPv6");
         } else if (!a.isLinkLocal() && net.isPresent() && !net.get().contains(a)) {
-          problems.error(g.pos(), "gateway %s is outside %s's prefix %s", a.toCanonicalString(), what, net.get().toCanonicalString());
+          problems.error(g.pos(), "gateway %s is outside %s (%s)", a.toCanonicalString(), what, net.get().toCanonicalString());
         } else if (!a.isLinkLocal() && net.isEmpty()) {
           problems.error(g.pos(), "gateway %s is %s, but %s has no %s prefix", a.toCanonicalString(), a.isIPv4() ? "IPv4" : "IPv6", what, a.isIPv4() ? "ipv4" : "ipv6");
         } else {
@@ -180,7 +181,7 @@ final class InventoryDecoder {
   }
 
   private Optional<HostService> service(Node.Scalar s) {
-    var m = java.util.regex.Pattern.compile("(tcp|udp)/([0-9]{1,5})").matcher(s.value());
+    var m = java.util.regex.Pattern.compile("(tcp|udp)/([1-9][0-9]{0,4})").matcher(s.value());
     if (m.matches()) {
       int port = Integer.parseInt(m.group(2));
       if (port >= 1 && port <= 65535) {
@@ -212,21 +213,16 @@ final class InventoryDecoder {
       Node n = f.entry("index").get().value();
       indexPos = n.pos();
       index = f.scalar(n, "int", "'index'").flatMap(s -> {
-        long v;
-        try {
-          v = Long.decode(s.value());
-        } catch (NumberFormatException e) {
-          v = Long.MAX_VALUE;
-        }
-        if (v <= 0) {
+        BigInteger v = integer(s.value());
+        if (v.signum() <= 0) {
           problems.error(s.pos(), "index %s must be positive (1 or more)", s.value());
           return Optional.empty();
         }
-        if (v > AddressPlan.MAX_INDEX) {
+        if (v.compareTo(BigInteger.valueOf(AddressPlan.MAX_INDEX)) > 0) {
           problems.error(s.pos(), "index %s is too large: at most %d (the default MAC has 24 bits for it)", s.value(), AddressPlan.MAX_INDEX);
           return Optional.empty();
         }
-        return Optional.of((int) v);
+        return Optional.of(v.intValueExact());
       });
     }
 
@@ -251,6 +247,13 @@ final class InventoryDecoder {
     return Optional.of(new Located(vm, name.pos(), indexPos, List.copyOf(interfaces)));
   }
 
+  /** The value of a YAML 1.2 core-schema integer: decimal with optional sign, {@code 0o} octal or {@code 0x} hex. */
+  static BigInteger integer(String text) {
+    if (text.startsWith("0o")) return new BigInteger(text.substring(2), 8);
+    if (text.startsWith("0x")) return new BigInteger(text.substring(2), 16);
+    return new BigInteger(text);
+  }
+
   private Optional<LocatedInterface> vmInterface(String vmWhat, int number, Node node, Optional<Integer> index,
       Pos indexPos, Map<String, Network> networks) {
     String what = "interface " + number + " of " + vmWhat;
@@ -271,6 +274,10 @@ final class InventoryDecoder {
     Optional<Node.Scalar> macNode = f.string("mac");
     Optional<MACAddress> mac = macNode.flatMap(s -> Literals.mac(s, problems));
     boolean macOk = macNode.isEmpty() || mac.isPresent();
+    if (macNode.isEmpty() && number > AddressPlan.MAX_INTERFACE) {
+      problems.error(m.get().pos(), "%s needs an explicit 'mac': default MACs exist for interfaces 0 to %d only", what, AddressPlan.MAX_INTERFACE);
+      macOk = false;
+    }
 
     var addresses = new ArrayList<IPAddress>();
     var addressPos = new ArrayList<Pos>();

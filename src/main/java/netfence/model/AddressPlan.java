@@ -23,6 +23,9 @@ public final class AddressPlan {
   /** The largest index a VM can have: the default MAC has 24 bits for it. */
   public static final int MAX_INDEX = (1 << 24) - 1;
 
+  /** The highest interface number with a default MAC: the MAC has one byte for it. */
+  public static final int MAX_INTERFACE = 255;
+
   private AddressPlan() {}
 
   /** The first address of a prefix, without prefix length. */
@@ -48,8 +51,8 @@ public final class AddressPlan {
 
   public static MACAddress defaultMac(int index, int interfaceNumber) {
     if (index < 1 || index > MAX_INDEX) throw new IllegalArgumentException("index (" + index + ") must be 1.." + MAX_INDEX);
-    if (interfaceNumber < 0 || interfaceNumber > 255)
-      throw new IllegalArgumentException("interfaceNumber (" + interfaceNumber + ") must be 0..255");
+    if (interfaceNumber < 0 || interfaceNumber > MAX_INTERFACE)
+      throw new IllegalArgumentException("interfaceNumber (" + interfaceNumber + ") must be 0.." + MAX_INTERFACE);
     byte[] b = {
       0x02, 0x6e, (byte) interfaceNumber, (byte) (index >>> 16), (byte) (index >>> 8), (byte) index
     };
