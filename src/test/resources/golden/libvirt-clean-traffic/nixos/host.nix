@@ -71,6 +71,8 @@
       	}
       	counter mcast_query {
       	}
+      	counter frag_evasion {
+      	}
       	map port_verdict {
       		type ifname : verdict
       		elements = {
@@ -163,6 +165,7 @@
       		counter name forged_src drop
       	}
       	chain vm6 {
+      		exthdr frag exists jump vm6_frag
       		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
       		icmpv6 type mld-listener-query counter name mcast_query drop
       		udp sport 547 counter name rogue_dhcp drop
@@ -172,6 +175,12 @@
       		iifname . ether saddr != @port_mac counter name forged_mac drop
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
       		counter name forged_src drop
+      	}
+      	chain vm6_frag {
+      		frag frag-off != 0 return
+      		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld2-listener-report } counter name frag_evasion drop
+      		@th,0,64 >= 0 return
+      		counter name frag_evasion drop
       	}
       	chain vmarp {
       		iifname . ether saddr . arp saddr ether . arp saddr ip @arp_ok accept
