@@ -38,7 +38,13 @@ final class CrossChecks {
 
   /** Something a VM interface owns, for uniqueness messages. */
   private record Owner(String vm, int number, Pos pos) {
+    /** An owner that is not a VM interface (number -1): {@code vm} is then the whole label. */
+    static Owner other(String label, Pos pos) {
+      return new Owner(label, -1, pos);
+    }
+
     String describe() {
+      if (number < 0) return vm + " (line " + pos.line() + ")";
       return "VM '" + vm + "' (interface " + number + ", line " + pos.line() + ")";
     }
   }
@@ -103,8 +109,21 @@ final class CrossChecks {
     bridgesByHost.forEach((host, bridges) -> {
       var mine = names.computeIfAbsent(host, k -> new HashMap<>());
       for (var b : bridges) {
-        mine.putIfAbsent(b.bridge(), "the bridge of network '" + b.name() + "'");
-        for (var t : b.trustedPorts()) mine.putIfAbsent(t, "a trusted port of network '" + b.name() + "'");
+        String label = "the bridge of network '" + b.name() + "'";
+        String prev = mine.putIfAbsent(b.bridge(), label);
+        if (prev != null && !prev.equals(label)) {
+          problems.error(networkKeys.get(b.name()).get("bridge"), "bridge '%s' of network '%s' on host '%s' is already %s",
+              b.bridge(), b.name(), host, prev);
+        }
+        for (var t : b.trustedPorts()) {
+          String trusted = "a trusted port of network '" + b.name() + "'";
+          String before = mine.putIfAbsent(t, trusted);
+          // A physical uplink enslaved to the bridge is a trusted port too (libvirt hosts do this).
+          if (before != null && !before.equals(trusted) && !before.equals("its uplink")) {
+            problems.error(networkKeys.get(b.name()).get("trusted-ports"), "trusted port '%s' of network '%s' on host '%s' is already %s",
+                t, b.name(), host, before);
+          }
+        }
       }
     });
     for (var v : vms) {
@@ -128,6 +147,13 @@ final class CrossChecks {
   private void addresses(List<Located> vms, Set<String> reusedIndex) {
     var exact = new HashMap<IPAddress, Owner>();
     var claims = new ArrayList<Claim>();
+    // The host's own address on every tap of a routed network belongs to no VM.
+    for (var n : networks.values()) {
+      if (n instanceof RoutedNetwork r) {
+        r.hostIpv4().ifPresent(a -> exact.put(a, Owner.other("the host's address on routed network '" + r.name() + "'", networkKeys.get(r.name()).get("ipv4"))));
+        r.hostIpv6().ifPresent(a -> exact.put(a, Owner.other("the host's address on routed network '" + r.name() + "'", networkKeys.get(r.name()).get("ipv6"))));
+      }
+    }
     for (var v : vms) {
       for (LocatedInterface i : v.interfaces()) {
         var addrs = i.iface().addresses();
@@ -147,7 +173,13 @@ final class CrossChecks {
         }
         var prefixes = i.iface().routedPrefixes();
         for (int k = 0; k < prefixes.size(); k++) {
-          claims.add(claim(prefixes.get(k), new Owner(v.vm().name(), i.number(), i.prefixPos().get(k))));
+          IPAddress p = prefixes.get(k);
+          if (derived && addrs.stream().noneMatch(a -> a.isIPv4() == p.isIPv4())) {
+            // The host routes the prefix via the VM's address of the same family; there is none.
+            problems.error(i.prefixPos().get(k), "routed prefix %s is %s, but routed network '%s' gives VM '%s' no %s address to route it via",
+                p.toCanonicalString(), p.isIPv4() ? "IPv4" : "IPv6", i.iface().network(), v.vm().name(), p.isIPv4() ? "IPv4" : "IPv6");
+          }
+          claims.add(claim(p, new Owner(v.vm().name(), i.number(), i.prefixPos().get(k))));
         }
       }
     }

@@ -341,6 +341,89 @@ class InventoryReaderTest {
   }
 
   @Test
+  void bridgeNamedLikeTheUplinkOrAnotherNetworksBridge() {
+    assertDiagnostics("""
+        hosts:
+          hv1:
+            uplink: eth0
+        networks:
+          lan:
+            mode: bridged
+            bridge: eth0
+          other:
+            mode: bridged
+            bridge: eth0
+        vms:
+          a:
+            host: hv1
+            index: 1
+            interfaces: [{network: lan, tap: t1}, {network: other, tap: t2}]
+        """,
+        "inv.yaml:7:5: error: bridge 'eth0' of network 'lan' on host 'hv1' is already its uplink",
+        "inv.yaml:10:5: error: bridge 'eth0' of network 'other' on host 'hv1' is already its uplink");
+  }
+
+  @Test
+  void aTrustedPortMayBeTheUplinkButNotAnotherBridge() {
+    var ok = parse("""
+        hosts:
+          kvm1: {uplink: eno1}
+        networks:
+          public: {mode: bridged, bridge: br0, trusted-ports: [eno1]}
+        vms:
+          a: {host: kvm1, index: 1, interfaces: [{network: public}]}
+        """);
+    assertThat(ok.diagnostics()).isEmpty();
+    assertDiagnostics("""
+        hosts:
+          kvm1: {}
+        networks:
+          one: {mode: bridged, bridge: br0}
+          two: {mode: bridged, bridge: br1, trusted-ports: [br0]}
+        vms:
+          a: {host: kvm1, index: 1, interfaces: [{network: one, tap: t1}, {network: two, tap: t2}]}
+        """,
+        "inv.yaml:5:37: error: trusted port 'br0' of network 'two' on host 'kvm1' is already the bridge of network 'one'");
+  }
+
+  @Test
+  void routedPrefixOfAFamilyTheRoutedNetworkGivesNoAddress() {
+    assertDiagnostics("""
+        hosts:
+          hv1: {}
+        networks:
+          v4only: {mode: routed, ipv4: 10.0.0.0/24}
+        vms:
+          a:
+            host: hv1
+            index: 1
+            interfaces:
+              - network: v4only
+                routed-prefixes: ["fd00:9::/64"]
+        """,
+        "inv.yaml:11:27: error: routed prefix fd00:9::/64 is IPv6, but routed network 'v4only' gives VM 'a' no IPv6 address to route it via");
+  }
+
+  @Test
+  void aBridgedVmCannotTakeTheHostsAddressOfARoutedNetwork() {
+    assertDiagnostics("""
+        hosts:
+          hv1: {}
+        networks:
+          vmnet: {mode: routed, ipv4: 10.0.0.0/24}
+          lan: {mode: bridged, bridge: br0, ipv4: 10.0.0.0/16}
+        vms:
+          a:
+            host: hv1
+            index: 1
+            interfaces:
+              - network: lan
+                addresses: [10.0.0.0]
+        """,
+        "inv.yaml:12:21: error: address 10.0.0.0 is already used by the host's address on routed network 'vmnet' (line 4)");
+  }
+
+  @Test
   void sameTapOnTwoHostsIsFine() {
     var result = parse("""
         hosts:
