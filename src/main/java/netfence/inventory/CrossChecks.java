@@ -49,8 +49,9 @@ final class CrossChecks {
     }
   }
 
-  void check(List<Located> vms) {
-    Set<String> reusedIndex = indexes(vms);
+  /** {@code indexes} holds every VM whose index parsed, even one whose other fields did not. */
+  void check(List<Located> vms, List<InventoryDecoder.IndexUse> indexes) {
+    Set<String> reusedIndex = indexes(indexes);
     macs(vms, reusedIndex);
     taps(vms, reusedIndex);
     addresses(vms, reusedIndex);
@@ -62,15 +63,15 @@ final class CrossChecks {
    * MAC, tap and routed addresses collide as a consequence, so those
    * collisions are not reported again: one mistake, one error.
    */
-  private Set<String> indexes(List<Located> vms) {
-    var seen = new HashMap<Integer, Located>();
+  private Set<String> indexes(List<InventoryDecoder.IndexUse> uses) {
+    var seen = new HashMap<Integer, InventoryDecoder.IndexUse>();
     var reused = new HashSet<String>();
-    for (var v : vms) {
-      var first = seen.putIfAbsent(v.vm().index(), v);
+    for (var v : uses) {
+      var first = seen.putIfAbsent(v.index(), v);
       if (first != null) {
-        reused.add(v.vm().name());
-        problems.error(v.indexPos(), "index %d is already used by VM '%s' (line %d); indexes must be unique across the inventory",
-            v.vm().index(), first.vm().name(), first.indexPos().line());
+        reused.add(v.vm());
+        problems.error(v.pos(), "index %d is already used by VM '%s' (line %d); indexes must be unique across the inventory",
+            v.index(), first.vm(), first.pos().line());
       }
     }
     return reused;

@@ -43,6 +43,11 @@ final class InventoryDecoder {
   /** Where each resolved interface came from, for the cross-object checks. */
   record Located(Vm vm, Pos vmPos, Pos indexPos, List<LocatedInterface> interfaces) {}
 
+  /** A VM's index where it is written: checked for uniqueness even when the rest of the VM is broken. */
+  record IndexUse(String vm, int index, Pos pos) {}
+
+  private final List<IndexUse> indexes = new java.util.ArrayList<>();
+
   /** An interface with the positions of its tap, MAC and each address or prefix. */
   record LocatedInterface(VmInterface iface, int number, Pos tapPos, boolean defaultTap, Pos macPos, boolean defaultMac,
       List<Pos> addressPos, List<Pos> prefixPos) {}
@@ -69,7 +74,7 @@ final class InventoryDecoder {
     var vms = new ArrayList<Located>();
     each(fields, "vms", (name, node) -> vm(name, node, hosts, networks).ifPresent(vms::add));
 
-    new CrossChecks(problems, hosts, networks, networkKeys).check(vms);
+    new CrossChecks(problems, hosts, networks, networkKeys).check(vms, indexes);
     if (problems.hasErrors()) return Optional.empty();
     return Optional.of(new Inventory(List.copyOf(hosts.values()), List.copyOf(networks.values()),
         vms.stream().map(Located::vm).toList()));
@@ -224,6 +229,8 @@ final class InventoryDecoder {
         }
         return Optional.of(v.intValueExact());
       });
+      Pos at = indexPos;
+      index.ifPresent(i -> indexes.add(new IndexUse(name.value(), i, at)));
     }
 
     var interfaces = new ArrayList<LocatedInterface>();
