@@ -434,7 +434,7 @@ class InventoryReaderTest {
           a: {host: hv1, index: 5, interfaces: [{network: vmnet}]}
           b: {host: hv2, index: 5, interfaces: [{network: vmnet}]}
         """,
-        "inv.yaml:7:12: error: VM 'b' runs on undefined host 'hv2'; did you mean 'hv1'?",
+        "inv.yaml:7:13: error: VM 'b' runs on undefined host 'hv2'; did you mean 'hv1'?",
         "inv.yaml:7:25: error: index 5 is already used by VM 'a' (line 6); indexes must be unique across the inventory");
   }
 
