@@ -36,6 +36,7 @@ final class Libnftables implements NftSession {
   private final MethodHandle outputBuffer;
   private final MethodHandle errorBuffer;
   private final MethodHandle free;
+  private final long tid;
 
   private Libnftables(ExecutorService thread, SymbolLookup lib) throws Throwable {
     this.thread = thread;
@@ -51,6 +52,8 @@ final class Libnftables implements NftSession {
     this.outputBuffer = linker.downcallHandle(find(lib, "nft_ctx_get_output_buffer"), FunctionDescriptor.of(cstring, ptr));
     this.errorBuffer = linker.downcallHandle(find(lib, "nft_ctx_get_error_buffer"), FunctionDescriptor.of(cstring, ptr));
     this.free = linker.downcallHandle(find(lib, "nft_ctx_free"), FunctionDescriptor.ofVoid(ptr));
+    MethodHandle gettid = linker.downcallHandle(linker.defaultLookup().find("gettid").orElseThrow(), FunctionDescriptor.of(i32));
+    this.tid = (int) gettid.invokeExact();
     this.ctx = (MemorySegment) ctxNew.invokeExact(0);
     if (ctx.equals(MemorySegment.NULL)) throw new IllegalStateException("nft_ctx_new failed");
     int a = (int) bufferOutput.invokeExact(ctx);
@@ -150,6 +153,16 @@ final class Libnftables implements NftSession {
   @Override
   public String kind() {
     return "libnftables";
+  }
+
+  /**
+   * The kernel thread id that commits this session's transactions: nftables
+   * generation events name it ({@link NftEvents.Generation#pid()}), which is
+   * how netfence tells its own changes from anyone else's.
+   */
+  @Override
+  public java.util.OptionalLong committer() {
+    return java.util.OptionalLong.of(tid);
   }
 
   @Override

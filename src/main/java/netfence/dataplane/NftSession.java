@@ -21,6 +21,11 @@ public interface NftSession extends AutoCloseable {
   /** Runs a listing command and returns its JSON ({@code nft -j}). */
   Result json(String command);
 
+  /** The thread id nftables events will name for this session's commits, where it is known in advance. */
+  default java.util.OptionalLong committer() {
+    return java.util.OptionalLong.empty();
+  }
+
   /** Says how commands reach the kernel, for logs: "libnftables" or "nft executable". */
   String kind();
 
