@@ -31,13 +31,22 @@ public final class Netns implements AutoCloseable {
     return ns;
   }
 
+  /**
+   * The namespace this process runs in: commands run as they are, without
+   * {@code ip netns exec}. Not owned: closing it does nothing.
+   */
+  public static Netns current() {
+    return new Netns(null, false);
+  }
+
   /** An existing namespace, not owned: closing it does nothing. */
   public static Netns existing(String name) {
     return new Netns(name, false);
   }
 
+  /** The namespace's name; {@code "(current)"} for {@link #current()}. */
   public String name() {
-    return name;
+    return name == null ? "(current)" : name;
   }
 
   public Exec.Result exec(String... command) {
@@ -45,13 +54,14 @@ public final class Netns implements AutoCloseable {
   }
 
   public Exec.Result exec(List<String> command, String stdin) {
-    var full = new ArrayList<String>(List.of("ip", "netns", "exec", name));
+    var full = new ArrayList<String>();
+    if (name != null) full.addAll(List.of("ip", "netns", "exec", name));
     full.addAll(command);
     return Exec.run(full, stdin, 120);
   }
 
   @Override
   public void close() {
-    if (owned) Exec.run(List.of("ip", "netns", "del", name));
+    if (owned && name != null) Exec.run(List.of("ip", "netns", "del", name));
   }
 }
