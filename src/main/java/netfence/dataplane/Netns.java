@@ -31,14 +31,17 @@ public final class Netns implements AutoCloseable {
     return ns;
   }
 
-  /** The namespace this process runs in: commands run without {@code ip netns exec}. */
+  /**
+   * The namespace this process runs in: commands run as they are, without
+   * {@code ip netns exec}. Not owned: closing it does nothing.
+   */
   public static Netns current() {
-    return new Netns("", false);
+    return new Netns(null, false);
   }
 
   /** True for {@link #current()}. */
   public boolean isCurrent() {
-    return name.isEmpty();
+    return name == null;
   }
 
   /** An existing namespace, not owned: closing it does nothing. */
@@ -46,8 +49,9 @@ public final class Netns implements AutoCloseable {
     return new Netns(name, false);
   }
 
+  /** The namespace's name; {@code "(current)"} for {@link #current()}. */
   public String name() {
-    return name;
+    return name == null ? "(current)" : name;
   }
 
   public Exec.Result exec(String... command) {
@@ -63,6 +67,6 @@ public final class Netns implements AutoCloseable {
 
   @Override
   public void close() {
-    if (owned) Exec.run(List.of("ip", "netns", "del", name));
+    if (owned && name != null) Exec.run(List.of("ip", "netns", "del", name));
   }
 }

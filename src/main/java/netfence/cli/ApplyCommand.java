@@ -1,0 +1,52 @@
+package netfence.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import netfence.dataplane.ApplyException;
+import netfence.dataplane.HostApply;
+import netfence.dataplane.Netns;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code netfence apply INV --host H [--dry-run]}: make the current network namespace match the host's policy. */
+@Command(name = "apply", description = {
+    "Make the current network namespace match a host's policy: one atomic nft transaction (netfence's own tables only),",
+    "bridges and their ports, addresses, routes (protocol 110) and forwarding. Changes only what differs."})
+final class ApplyCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "INV", description = "the inventory (YAML)")
+  Path inventory;
+
+  @Option(names = "--host", required = true, paramLabel = "H", description = "the host to apply")
+  String host;
+
+  @Option(names = "--dry-run", description = "print what would change (the nft commands and ip batch lines); change nothing")
+  boolean dryRun;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    var out = spec.commandLine().getOut();
+    var err = spec.commandLine().getErr();
+    var inv = Inventories.load(inventory, err);
+    if (inv.isEmpty()) return Main.FAILED;
+    if (Inventories.host(inv.get(), host, err).isEmpty()) return Main.FAILED;
+    try {
+      var report = HostApply.apply(Netns.current(), inv.get(), host, dryRun);
+      report.notes().forEach(n -> err.println("note: " + n));
+      report.changes().forEach(out::println);
+      if (dryRun && report.changed()) {
+        if (!report.nftScript().isEmpty()) out.printf("%n# nft -f - would read:%n%s", report.nftScript());
+        if (!report.ipBatch().isEmpty()) out.printf("%n# ip -batch - would read:%n%s%n", String.join("\n", report.ipBatch()));
+      }
+      out.printf("%s: %s%n", host, !report.changed() ? "no change" : (dryRun ? "dry run, nothing changed" : "applied"));
+      return 0;
+    } catch (ApplyException e) {
+      out.flush();
+      err.println("netfence: apply failed: " + e.getMessage());
+      return Main.FAILED;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package netfence.dataplane;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import netfence.render.nft.Nft;
+import netfence.render.nft.NftPolicy;
+import netfence.verify.NftJson;
+
+/**
+ * netfence's live tables, by family, read back with {@code nft -j list
+ * table FAMILY netfence}. Other tables are never listed. A netfence table
+ * the reader cannot represent (someone edited it by hand) is kept as the
+ * reason, so that apply replaces it.
+ */
+final class NftState {
+  /** One live netfence table: what it holds, or why it could not be read. */
+  record Live(Optional<Nft.Table> table, Optional<String> unreadable) {}
+
+  private NftState() {}
+
+  static Map<String, Live> read(Netns ns) {
+    var tables = ns.exec("nft", "-j", "list", "tables");
+    if (!tables.ok()) throw new ApplyException("nft -j list tables failed: " + tables.stderr().strip());
+    var out = new LinkedHashMap<String, Live>();
+    for (String family : netfenceFamilies(tables.stdout())) {
+      var r = ns.exec("nft", "-j", "list", "table", family, NftPolicy.TABLE);
+      if (!r.ok()) throw new ApplyException("nft -j list table " + family + " " + NftPolicy.TABLE + " failed: " + r.stderr().strip());
+      try {
+        var read = NftJson.read(r.stdout());
+        out.put(family, new Live(read.stream().filter(t -> t.name().equals(NftPolicy.TABLE)).findFirst(), Optional.empty()));
+      } catch (NftJson.NotRepresentable e) {
+        out.put(family, new Live(Optional.empty(), Optional.of(e.getMessage())));
+      }
+    }
+    return out;
+  }
+
+  private static Iterable<String> netfenceFamilies(String json) {
+    try {
+      var families = new java.util.ArrayList<String>();
+      for (JsonNode item : new ObjectMapper().readTree(json).path("nftables")) {
+        JsonNode t = item.get("table");
+        if (t != null && t.path("name").asText().equals(NftPolicy.TABLE)) families.add(t.path("family").asText());
+      }
+      return families;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new ApplyException("nft -j list tables: not JSON: " + e.getOriginalMessage());
+    }
+  }
+}

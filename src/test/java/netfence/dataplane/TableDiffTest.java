@@ -1,0 +1,86 @@
+package netfence.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import netfence.policy.HostPolicy;
+import netfence.render.nft.Nft;
+import netfence.render.nft.NftPolicy;
+import netfence.testing.Examples;
+import netfence.verify.NftJson;
+import org.junit.jupiter.api.Test;
+
+/** The desired tables against what the kernel printed back for them (captured JSON, no kernel needed). */
+class TableDiffTest {
+  static final List<Nft.Table> LIVE = read();
+
+  static List<Nft.Table> read() {
+    try {
+      return NftJson.read(Files.readString(Path.of("src/test/resources/nft/uncloud-and-microvm.ruleset.json")));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static Nft.Table live(String family) {
+    return LIVE.stream().filter(t -> t.family().equals(family)).findFirst().orElseThrow();
+  }
+
+  static Nft.Table desired(String example, List<String> foreign) {
+    var inv = Examples.load(Path.of("examples/" + example + ".yaml"));
+    return NftPolicy.tables(HostPolicy.of(inv, "hv1"), foreign).getFirst();
+  }
+
+  @Test
+  void whatTheKernelPrintsBackEqualsWhatWasRendered() {
+    // hash order, quoting, 53 vs "53", ether type dependency, { one prefix } printed as a plain prefix
+    assertThat(TableDiff.of(desired("uncloud-bridge", List.of("rogue0")), Optional.of(live("bridge")))).isEqualTo(new TableDiff.Same());
+    assertThat(TableDiff.of(desired("microvm-routed", List.of()), Optional.of(live("inet")))).isEqualTo(new TableDiff.Same());
+  }
+
+  @Test
+  void onlyElementsDiffer() {
+    var outcome = TableDiff.of(desired("uncloud-bridge", List.of("rogue1")), Optional.of(live("bridge")));
+    assertThat(outcome).isEqualTo(new TableDiff.Elements(
+        List.of(new TableDiff.ElementChange("foreign_ports", Nft.Element.of("\"rogue0\""))),
+        List.of(new TableDiff.ElementChange("foreign_ports", Nft.Element.of("\"rogue1\"")))));
+  }
+
+  @Test
+  void valuesAreComparedInCanonicalForm() {
+    var d = desired("uncloud-bridge", List.of("rogue0"));
+    var sets = new ArrayList<Nft.Set>();
+    for (var s : d.sets()) {
+      var elements = s.elements().stream().map(e -> new Nft.Element(e.key().stream().map(TableDiffTest::spelledOtherwise).toList(),
+          e.verdict())).toList();
+      sets.add(new Nft.Set(s.name(), s.key(), s.interval(), s.verdicts(), elements));
+    }
+    var respelled = new Nft.Table(d.family(), d.name(), d.counters(), sets, d.chains());
+    assertThat(TableDiff.of(respelled, Optional.of(live("bridge")))).isEqualTo(new TableDiff.Same());
+  }
+
+  /** The same value as someone else might write it: unquoted names, upper-case MACs and hex, uncompressed IPv6. */
+  private static String spelledOtherwise(String v) {
+    if (v.startsWith("\"")) return v.substring(1, v.length() - 1);
+    if (v.startsWith("0x")) return "0x" + v.substring(2).toUpperCase();
+    if (v.matches("([0-9a-f]{2}:){5}[0-9a-f]{2}")) return v.toUpperCase();
+    if (v.contains("::") && !v.contains("/")) return new inet.ipaddr.IPAddressString(v).getAddress().toFullString();
+    return v;
+  }
+
+  @Test
+  void aDifferentRuleOrMissingTableMeansReplace() {
+    var d = desired("uncloud-bridge", List.of("rogue0"));
+    var chains = new ArrayList<>(d.chains());
+    var vm4 = chains.get(3);
+    chains.set(3, new Nft.Chain(vm4.name(), vm4.hook(), vm4.rules().subList(1, vm4.rules().size())));
+    var changed = new Nft.Table(d.family(), d.name(), d.counters(), d.sets(), chains);
+    assertThat(TableDiff.of(changed, Optional.of(live("bridge"))))
+        .isInstanceOfSatisfying(TableDiff.Replace.class, r -> assertThat(r.reason()).startsWith("chain vm4 rule 1 is 'udp sport 67"));
+    assertThat(TableDiff.of(d, Optional.empty())).isEqualTo(new TableDiff.Replace("table missing"));
+  }
+}
