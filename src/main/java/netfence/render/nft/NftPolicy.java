@@ -169,7 +169,7 @@ public final class NftPolicy {
     var r6 = new ArrayList<Nft.Element>();
     var r6net = new ArrayList<Nft.Element>();
     var services = new ArrayList<Nft.Element>();
-    var nat = new ArrayList<Nft.Rule>();
+    var natSources = new ArrayList<IPAddress>();
     for (var routed : policy.routed()) {
       for (Port p : routed.ports()) {
         String tap = ifname(p.tap());
@@ -181,18 +181,19 @@ public final class NftPolicy {
         routed.network().hostServices().forEach(s -> services.add(Nft.Element.of(tap, s.protocol().nft(), String.valueOf(s.port()))));
       }
       var net = routed.network();
-      if (net.nat() && net.ipv4().isPresent() && policy.host().uplink().isPresent()) {
-        var from = new ArrayList<Nft.Match>();
-        from.add(Nft.eq(IP_SADDR, addr(net.ipv4().get())));
-        from.add(Nft.eq(OIFNAME, ifname(policy.host().uplink().get())));
-        // Routed prefixes of the network's VMs leave through the same NAT.
-        nat.add(rule(from, null, new Nft.Masquerade()));
-        var prefixes4 = routed.ports().stream().flatMap(p -> p.prefixes(true).stream()).map(NftPolicy::addr).toList();
-        if (!prefixes4.isEmpty()) {
-          nat.add(rule(List.of(new Nft.InSet(IP_SADDR, prefixes4, false),
-              Nft.eq(OIFNAME, ifname(policy.host().uplink().get()))), null, new Nft.Masquerade()));
-        }
+      if (net.nat() && net.ipv4().isPresent()) {
+        // The network's prefix and its VMs' routed IPv4 prefixes leave through one NAT rule;
+        // a named set keeps adding or removing a VM an element change, not a rule change.
+        natSources.add(net.ipv4().get());
+        routed.ports().stream().flatMap(p -> p.prefixes(true).stream())
+            .filter(p -> !net.ipv4().get().contains(p))
+            .forEach(natSources::add);
       }
+    }
+    var nat = new ArrayList<Nft.Rule>();
+    if (!natSources.isEmpty() && policy.host().uplink().isPresent()) {
+      nat.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), "nat4", false),
+          Nft.eq(OIFNAME, ifname(policy.host().uplink().get()))), null, new Nft.Masquerade()));
     }
     var sets = List.of(
         new Nft.Set("routed_taps", List.of(IIFNAME), false, false, taps),
@@ -200,7 +201,8 @@ public final class NftPolicy {
         new Nft.Set("r4_net", List.of(IIFNAME, IP_SADDR), true, false, r4net),
         new Nft.Set("r6_addr", List.of(IIFNAME, IP6_SADDR), false, false, r6),
         new Nft.Set("r6_net", List.of(IIFNAME, IP6_SADDR), true, false, r6net),
-        new Nft.Set("host_services", List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services));
+        new Nft.Set("host_services", List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services),
+        new Nft.Set("nat4", List.of(IP_SADDR), true, false, natSources.stream().map(p -> Nft.Element.of(addr(p))).toList()));
     var chains = new ArrayList<Nft.Chain>(List.of(
         // raw priority: spoofed packets are dropped before conntrack sees them
         new Nft.Chain("prerouting", Optional.of(new Nft.Hook("filter", "prerouting", -300, "accept")), List.of(

@@ -261,6 +261,13 @@
       	set host_services {
       		type ifname . inet_proto . inet_service
       	}
+      	set nat4 {
+      		type ipv4_addr
+      		flags interval
+      		elements = {
+      			10.0.0.0/24
+      		}
+      	}
       	chain prerouting {
       		type filter hook prerouting priority -300; policy accept;
       		iifname @routed_taps jump routed_in
@@ -287,7 +294,7 @@
       	}
       	chain postrouting {
       		type nat hook postrouting priority 100; policy accept;
-      		ip saddr 10.0.0.0/24 oifname "enp0s3" masquerade
+      		ip saddr @nat4 oifname "enp0s3" masquerade
       	}
     '';
   };

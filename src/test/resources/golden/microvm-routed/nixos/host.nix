@@ -154,6 +154,14 @@
       			"vm26" . tcp . 53
       		}
       	}
+      	set nat4 {
+      		type ipv4_addr
+      		flags interval
+      		elements = {
+      			10.0.0.0/24,
+      			10.0.1.0/28
+      		}
+      	}
       	chain prerouting {
       		type filter hook prerouting priority -300; policy accept;
       		iifname @routed_taps jump routed_in
@@ -180,8 +188,7 @@
       	}
       	chain postrouting {
       		type nat hook postrouting priority 100; policy accept;
-      		ip saddr 10.0.0.0/24 oifname "enp0s3" masquerade
-      		ip saddr { 10.0.1.0/28 } oifname "enp0s3" masquerade
+      		ip saddr @nat4 oifname "enp0s3" masquerade
       	}
     '';
   };
