@@ -81,7 +81,7 @@ class NftJsonTest {
     assertThat(bridge.chain("trusted").orElseThrow().rules()).extracting(r -> r.verdict().orElseThrow())
         .containsExactly(new Nft.Notrack(), new Nft.Accept());
     var nat = table("inet").chain("postrouting").orElseThrow().rules().getFirst();
-    assertThat(nat.matches()).containsExactly(Nft.eq(IP_SADDR, "10.0.0.0/24"), Nft.eq(OIFNAME, "\"enp0s3\""));
+    assertThat(nat.matches()).containsExactly(new Nft.InNamedSet(List.of(IP_SADDR), "nat4", false), Nft.eq(OIFNAME, "\"enp0s3\""));
     assertThat(nat.verdict()).contains(new Nft.Masquerade());
     assertThat(table("inet").chain("routed_input").orElseThrow().rules().getFirst().matches())
         .containsExactly(new Nft.InSet(CT_STATE, List.of("established", "related"), false));
