@@ -3,7 +3,12 @@ package netfence.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import netfence.dataplane.Netns;
+import netfence.dataplane.NftSession;
 import netfence.policy.HostPolicy;
+import netfence.render.nft.Nft;
+import netfence.verify.Case;
+import netfence.verify.NftJson;
 import netfence.render.nft.NftPolicy;
 import netfence.verify.Cases;
 import netfence.verify.Evaluator;
@@ -24,6 +29,9 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--host", required = true, paramLabel = "H", description = "the host to verify")
   String host;
 
+  @Option(names = "--live", description = "evaluate netfence's tables as the kernel of this network namespace has them (nft -j)")
+  boolean live;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -33,18 +41,31 @@ final class VerifyCommand implements Callable<Integer> {
     var inv = Inventories.load(inventory, err);
     if (inv.isEmpty() || Inventories.host(inv.get(), host, err).isEmpty()) return Main.FAILED;
     var policy = HostPolicy.of(inv.get(), host);
-    // As apply would find it: a port on each bridge that the inventory does not name.
-    var tables = NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT));
-    out.printf("verify %s, host %s: the compiled policy, with a foreign port %s on each bridge%n", inventory, host, Cases.ROGUE_PORT);
-    var matrix = evaluate(tables, policy);
+    List<Nft.Table> tables;
+    var cases = Cases.of(policy);
+    if (!live) {
+      // As apply would find it: a port on each bridge that the inventory does not name.
+      tables = NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT));
+      out.printf("verify %s, host %s: the compiled policy, with a foreign port %s on each bridge%n", inventory, host, Cases.ROGUE_PORT);
+    } else {
+      try (var nft = NftSession.open(Netns.current(), err::println)) {
+        tables = LiveTables.read(nft, out);
+      } catch (NftJson.NotRepresentable e) {
+        err.println("netfence: the live ruleset holds something the evaluator cannot represent, so it will not guess: " + e.getMessage());
+        return Main.FAILED;
+      }
+      cases = LiveTables.withLiveForeignPort(cases, tables, out);
+      out.printf("verify %s, host %s: netfence's tables as the kernel has them now%n", inventory, host);
+    }
+    var matrix = evaluate(tables, policy, cases);
     matrix.print(out);
     return matrix.clean() ? 0 : Main.FAILED;
   }
 
-  static Matrix evaluate(List<netfence.render.nft.Nft.Table> tables, HostPolicy policy) {
+  static Matrix evaluate(List<Nft.Table> tables, HostPolicy policy, List<Case> cases) {
     var evaluator = new Evaluator(tables, policy);
     var matrix = new Matrix();
-    for (var c : Cases.of(policy)) {
+    for (var c : cases) {
       var d = evaluator.evaluate(c);
       matrix.add(new Matrix.Row(c, d.accepted(), d.decidedBy()));
     }
