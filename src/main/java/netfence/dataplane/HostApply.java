@@ -43,15 +43,28 @@ public final class HostApply {
    * transaction leaves everything as it was.
    */
   public static ApplyReport apply(Netns ns, Inventory inv, String host, boolean dryRun) {
-    return apply(ns, inv, host, dryRun, Seams.NONE);
+    try (NftSession nft = NftSession.open(ns, System.err::println)) {
+      return apply(ns, nft, inv, host, dryRun);
+    }
+  }
+
+  /** The same, through an open nft session (in-process libnftables where available), as the guard and agent keep one. */
+  public static ApplyReport apply(Netns ns, NftSession session, Inventory inv, String host, boolean dryRun) {
+    return apply(ns, session, inv, host, dryRun, Seams.NONE);
   }
 
   static ApplyReport apply(Netns ns, Inventory inv, String host, boolean dryRun, Seams seams) {
+    try (NftSession nft = NftSession.open(ns, System.err::println)) {
+      return apply(ns, nft, inv, host, dryRun, seams);
+    }
+  }
+
+  static ApplyReport apply(Netns ns, NftSession session, Inventory inv, String host, boolean dryRun, Seams seams) {
     HostPolicy policy = HostPolicy.of(inv, host);
     LinkState links = LinkState.read(ns);
     LinkPlan linkPlan = LinkPlan.of(policy, links);
     List<Nft.Table> desired = seams.desired().apply(NftPolicy.tables(policy, linkPlan.foreignPorts()));
-    NftPlan nft = NftPlan.of(desired, NftState.read(ns));
+    NftPlan nft = NftPlan.of(desired, NftState.read(session));
     RoutedPlan routed = RoutedPlan.of(policy, links, RouteState.read(ns));
     Sysctls sysctls = Sysctls.plan(ns, policy, links);
 
@@ -66,8 +79,8 @@ public final class HostApply {
     if (!dryRun) {
       seams.beforeWrite().run();
       if (!nft.empty()) {
-        var r = ns.exec(List.of("nft", "-f", "/dev/stdin"), nft.script());
-        if (!r.ok()) throw new ApplyException("nft transaction failed, nothing was changed: " + r.stderr().strip());
+        var r = session.run(nft.script());
+        if (!r.ok()) throw new ApplyException("nft transaction failed, nothing was changed: " + r.error().strip());
       }
       if (!batch.isEmpty()) {
         var r = ns.exec(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n");

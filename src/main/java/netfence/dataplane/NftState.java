@@ -21,15 +21,15 @@ final class NftState {
 
   private NftState() {}
 
-  static Map<String, Live> read(Netns ns) {
-    var tables = ns.exec("nft", "-j", "list", "tables");
-    if (!tables.ok()) throw new ApplyException("nft -j list tables failed: " + tables.stderr().strip());
+  static Map<String, Live> read(NftSession nft) {
+    var tables = nft.json("list tables");
+    if (!tables.ok()) throw new ApplyException("nft -j list tables failed: " + tables.error().strip());
     var out = new LinkedHashMap<String, Live>();
-    for (String family : netfenceFamilies(tables.stdout())) {
-      var r = ns.exec("nft", "-j", "list", "table", family, NftPolicy.TABLE);
-      if (!r.ok()) throw new ApplyException("nft -j list table " + family + " " + NftPolicy.TABLE + " failed: " + r.stderr().strip());
+    for (String family : netfenceFamilies(tables.output())) {
+      var r = nft.json("list table " + family + " " + NftPolicy.TABLE);
+      if (!r.ok()) throw new ApplyException("nft -j list table " + family + " " + NftPolicy.TABLE + " failed: " + r.error().strip());
       try {
-        var read = NftJson.read(r.stdout());
+        var read = NftJson.read(r.output());
         out.put(family, new Live(read.stream().filter(t -> t.name().equals(NftPolicy.TABLE)).findFirst(), Optional.empty()));
       } catch (NftJson.NotRepresentable e) {
         out.put(family, new Live(Optional.empty(), Optional.of(e.getMessage())));
