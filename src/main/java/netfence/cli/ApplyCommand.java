@@ -5,12 +5,13 @@ import java.util.concurrent.Callable;
 import netfence.dataplane.ApplyException;
 import netfence.dataplane.HostApply;
 import netfence.dataplane.Netns;
+import netfence.dataplane.TableGuard;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code netfence apply INV --host H [--dry-run]}: make the current network namespace match the host's policy. */
+/** {@code netfence apply INV --host H [--dry-run] [--watch]}: make the current network namespace match the host's policy. */
 @Command(name = "apply", description = {
     "Make the current network namespace match a host's policy: one atomic nft transaction (netfence's own tables only),",
     "bridges and their ports, addresses, routes (protocol 110) and forwarding. Changes only what differs."})
@@ -23,6 +24,11 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Option(names = "--dry-run", description = "print what would change (the nft commands and ip batch lines); change nothing")
   boolean dryRun;
+
+  @Option(names = "--watch", description = {
+      "after applying, keep running: when anyone else changes nftables (a flush ruleset, a firewall restart, a hand edit),",
+      "notice it from the kernel's nftables events and restore netfence's tables, logging what was restored"})
+  boolean watch;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -42,6 +48,19 @@ final class ApplyCommand implements Callable<Integer> {
         if (!report.ipBatch().isEmpty()) out.printf("%n# ip -batch - would read:%n%s%n", String.join("\n", report.ipBatch()));
       }
       out.printf("%s: %s%n", host, !report.changed() ? "no change" : (dryRun ? "dry run, nothing changed" : "applied"));
+      if (watch && !dryRun) {
+        out.printf("%s: watching nftables; Ctrl-C to stop%n", host);
+        out.flush();
+        var desired = inv.get();
+        try (var guard = TableGuard.start(Netns.current(), () -> desired, host, line -> {
+          err.println(line);
+          err.flush();
+        })) {
+          new java.util.concurrent.CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       return 0;
     } catch (ApplyException e) {
       out.flush();
