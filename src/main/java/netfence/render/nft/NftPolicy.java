@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import netfence.model.AddressPlan;
+import netfence.model.BridgedNetwork;
+import netfence.model.RoutedNetwork;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
 
@@ -57,36 +59,24 @@ public final class NftPolicy {
   // ---- shared bridges -------------------------------------------------------
 
   static Nft.Table bridge(HostPolicy policy, List<String> foreignPorts) {
+    var elements = new java.util.HashMap<String, List<Nft.Element>>();
     var portVerdict = new ArrayList<Nft.Element>();
-    var portMac = new ArrayList<Nft.Element>();
-    var ip4 = new ArrayList<Nft.Element>();
-    var ip4net = new ArrayList<Nft.Element>();
-    var ip6 = new ArrayList<Nft.Element>();
-    var ip6net = new ArrayList<Nft.Element>();
-    var nd = new ArrayList<Nft.Element>();
-    var arp = new ArrayList<Nft.Element>();
     for (var bridge : policy.bridges()) {
       for (String trusted : bridge.network().trustedPorts()) {
         portVerdict.add(new Nft.Element(List.of(ifname(trusted)), Optional.of(new Nft.Jump("trusted"))));
       }
       for (Port p : bridge.ports()) {
-        String tap = ifname(p.tap());
-        String mac = p.macText();
-        portVerdict.add(new Nft.Element(List.of(tap), Optional.of(new Nft.Jump("from_vm"))));
-        portMac.add(Nft.Element.of(tap, mac));
-        for (var a : p.exactSources(true)) {
-          ip4.add(Nft.Element.of(tap, mac, addr(a)));
-          arp.add(Nft.Element.of(tap, mac, mac, addr(a)));
-        }
-        arp.add(Nft.Element.of(tap, mac, mac, "0.0.0.0")); // RFC 5227 probes
-        for (var a : p.prefixes(true)) ip4net.add(Nft.Element.of(tap, mac, addr(a)));
-        for (var a : p.exactSources(false)) {
-          ip6.add(Nft.Element.of(tap, mac, addr(a)));
-          nd.add(Nft.Element.of(tap, mac, hex128(a)));
-        }
-        for (var a : p.prefixes(false)) ip6net.add(Nft.Element.of(tap, mac, addr(a)));
+        portElements(p).forEach((set, list) -> elements.computeIfAbsent(set, k -> new ArrayList<>()).addAll(list));
       }
     }
+    portVerdict.addAll(elements.getOrDefault("port_verdict", List.of()));
+    var portMac = elements.getOrDefault("port_mac", List.of());
+    var ip4 = elements.getOrDefault("ip4_addr", List.of());
+    var ip4net = elements.getOrDefault("ip4_net", List.of());
+    var ip6 = elements.getOrDefault("ip6_addr", List.of());
+    var ip6net = elements.getOrDefault("ip6_net", List.of());
+    var nd = elements.getOrDefault("nd_target", List.of());
+    var arp = elements.getOrDefault("arp_ok", List.of());
     var sets = List.of(
         new Nft.Set("port_verdict", List.of(IIFNAME), false, true, portVerdict),
         new Nft.Set("foreign_ports", List.of(IIFNAME), false, false, foreignPorts.stream().map(f -> Nft.Element.of(ifname(f))).toList()),
@@ -163,33 +153,24 @@ public final class NftPolicy {
   // ---- routed networks ------------------------------------------------------
 
   static Nft.Table routed(HostPolicy policy) {
-    var taps = new ArrayList<Nft.Element>();
-    var r4 = new ArrayList<Nft.Element>();
-    var r4net = new ArrayList<Nft.Element>();
-    var r6 = new ArrayList<Nft.Element>();
-    var r6net = new ArrayList<Nft.Element>();
-    var services = new ArrayList<Nft.Element>();
-    var natSources = new ArrayList<IPAddress>();
+    var elements = new java.util.HashMap<String, List<Nft.Element>>();
+    var natSources = new ArrayList<Nft.Element>();
     for (var routed : policy.routed()) {
-      for (Port p : routed.ports()) {
-        String tap = ifname(p.tap());
-        taps.add(Nft.Element.of(tap));
-        p.exactSources(true).forEach(a -> r4.add(Nft.Element.of(tap, addr(a))));
-        p.prefixes(true).forEach(a -> r4net.add(Nft.Element.of(tap, addr(a))));
-        p.exactSources(false).forEach(a -> r6.add(Nft.Element.of(tap, addr(a))));
-        p.prefixes(false).forEach(a -> r6net.add(Nft.Element.of(tap, addr(a))));
-        routed.network().hostServices().forEach(s -> services.add(Nft.Element.of(tap, s.protocol().nft(), String.valueOf(s.port()))));
-      }
       var net = routed.network();
-      if (net.nat() && net.ipv4().isPresent()) {
-        // The network's prefix and its VMs' routed IPv4 prefixes leave through one NAT rule;
-        // a named set keeps adding or removing a VM an element change, not a rule change.
-        natSources.add(net.ipv4().get());
-        routed.ports().stream().flatMap(p -> p.prefixes(true).stream())
-            .filter(p -> !net.ipv4().get().contains(p))
-            .forEach(natSources::add);
+      // The network's prefix and its VMs' routed IPv4 prefixes leave through one NAT rule;
+      // a named set keeps adding or removing a VM an element change, not a rule change.
+      if (net.nat() && net.ipv4().isPresent()) natSources.add(Nft.Element.of(addr(net.ipv4().get())));
+      for (Port p : routed.ports()) {
+        portElements(p).forEach((set, list) -> elements.computeIfAbsent(set, k -> new ArrayList<>()).addAll(list));
       }
     }
+    natSources.addAll(elements.getOrDefault("nat4", List.of()));
+    var taps = elements.getOrDefault("routed_taps", List.of());
+    var r4 = elements.getOrDefault("r4_addr", List.of());
+    var r4net = elements.getOrDefault("r4_net", List.of());
+    var r6 = elements.getOrDefault("r6_addr", List.of());
+    var r6net = elements.getOrDefault("r6_net", List.of());
+    var services = elements.getOrDefault("host_services", List.of());
     var nat = new ArrayList<Nft.Rule>();
     if (!natSources.isEmpty() && policy.host().uplink().isPresent()) {
       nat.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), "nat4", false),
@@ -202,7 +183,7 @@ public final class NftPolicy {
         new Nft.Set("r6_addr", List.of(IIFNAME, IP6_SADDR), false, false, r6),
         new Nft.Set("r6_net", List.of(IIFNAME, IP6_SADDR), true, false, r6net),
         new Nft.Set("host_services", List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services),
-        new Nft.Set("nat4", List.of(IP_SADDR), true, false, natSources.stream().map(p -> Nft.Element.of(addr(p))).toList()));
+        new Nft.Set("nat4", List.of(IP_SADDR), true, false, natSources));
     var chains = new ArrayList<Nft.Chain>(List.of(
         // raw priority: spoofed packets are dropped before conntrack sees them
         new Nft.Chain("prerouting", Optional.of(new Nft.Hook("filter", "prerouting", -300, "accept")), List.of(
@@ -229,6 +210,57 @@ public final class NftPolicy {
       chains.add(new Nft.Chain("postrouting", Optional.of(new Nft.Hook("nat", "postrouting", 100, "accept")), nat));
     }
     return new Nft.Table("inet", TABLE, ROUTED_COUNTERS, sets, chains);
+  }
+
+  // ---- one VM interface ---------------------------------------------------------
+
+  /** The table a port's elements live in: {@code bridge} or {@code inet}. */
+  public static String family(Port p) {
+    return p.network() instanceof BridgedNetwork ? "bridge" : "inet";
+  }
+
+  /**
+   * The set elements one VM interface contributes, by set name. Every
+   * element belongs to exactly one port, so adding, removing, re-addressing
+   * or moving a VM is the difference of two of these: a set-element change.
+   */
+  public static java.util.Map<String, List<Nft.Element>> portElements(Port p) {
+    var m = new java.util.LinkedHashMap<String, List<Nft.Element>>();
+    String tap = ifname(p.tap());
+    switch (p.network()) {
+      case BridgedNetwork b -> {
+        String mac = p.macText();
+        add(m, "port_verdict", new Nft.Element(List.of(tap), Optional.of(new Nft.Jump("from_vm"))));
+        add(m, "port_mac", Nft.Element.of(tap, mac));
+        for (var a : p.exactSources(true)) {
+          add(m, "ip4_addr", Nft.Element.of(tap, mac, addr(a)));
+          add(m, "arp_ok", Nft.Element.of(tap, mac, mac, addr(a)));
+        }
+        add(m, "arp_ok", Nft.Element.of(tap, mac, mac, "0.0.0.0")); // RFC 5227 probes
+        for (var a : p.prefixes(true)) add(m, "ip4_net", Nft.Element.of(tap, mac, addr(a)));
+        for (var a : p.exactSources(false)) {
+          add(m, "ip6_addr", Nft.Element.of(tap, mac, addr(a)));
+          add(m, "nd_target", Nft.Element.of(tap, mac, hex128(a)));
+        }
+        for (var a : p.prefixes(false)) add(m, "ip6_net", Nft.Element.of(tap, mac, addr(a)));
+      }
+      case RoutedNetwork r -> {
+        add(m, "routed_taps", Nft.Element.of(tap));
+        p.exactSources(true).forEach(a -> add(m, "r4_addr", Nft.Element.of(tap, addr(a))));
+        p.prefixes(true).forEach(a -> add(m, "r4_net", Nft.Element.of(tap, addr(a))));
+        p.exactSources(false).forEach(a -> add(m, "r6_addr", Nft.Element.of(tap, addr(a))));
+        p.prefixes(false).forEach(a -> add(m, "r6_net", Nft.Element.of(tap, addr(a))));
+        r.hostServices().forEach(s -> add(m, "host_services", Nft.Element.of(tap, s.protocol().nft(), String.valueOf(s.port()))));
+        if (r.nat() && r.ipv4().isPresent()) {
+          p.prefixes(true).stream().filter(x -> !r.ipv4().get().contains(x)).forEach(x -> add(m, "nat4", Nft.Element.of(addr(x))));
+        }
+      }
+    }
+    return m;
+  }
+
+  private static void add(java.util.Map<String, List<Nft.Element>> m, String set, Nft.Element e) {
+    m.computeIfAbsent(set, k -> new ArrayList<>()).add(e);
   }
 
   // ---- values ---------------------------------------------------------------
