@@ -15,7 +15,7 @@ final class BenchInventory {
     for (int i = 1; i <= n; i++) {
       b.append("  vm").append(i).append(":\n    host: hv1\n    index: ").append(i).append("\n    interfaces:\n")
           .append("      - network: br0\n        tap: t").append(i).append('\n')
-          .append("        addresses: [").append(v4(i)).append(", \"fd00:1::").append(Integer.toHexString(i)).append("\"]\n");
+          .append("        addresses: [").append(v4(i)).append(", \"fd00:1::").append(Integer.toHexString(i >> 16)).append(':').append(Integer.toHexString(i & 0xffff)).append("\"]\n");
     }
     return b.toString();
   }

@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import netfence.dataplane.Netns;
+import java.util.Optional;
 import netfence.dataplane.NftSession;
+import netfence.dataplane.VmUpdate;
+import netfence.model.VmInterface;
+import netfence.policy.Port;
 import netfence.inventory.InventoryReader;
 import netfence.policy.HostPolicy;
 import netfence.render.nft.NftPolicy;
@@ -13,8 +17,8 @@ import netfence.render.nft.NftText;
 /**
  * Control-plane timings: compile (parse, validate, render) of 10,000 and
  * 100,000 VMs; cold apply of 10,000 VMs' tables in one transaction; the
- * latency of one VM change (delete and add its set elements in one
- * transaction) at 10,000 VMs through the in-process session; sustained
+ * latency of one VM change at 10,000 VMs end to end through the driver
+ * ({@link VmUpdate} and the in-process session); sustained
  * changes per second; the JVM's peak resident memory.
  */
 final class ControlPlaneBench {
@@ -34,7 +38,9 @@ final class ControlPlaneBench {
           "one run after a warm-up; " + script.length() / 1024 + " KiB of nft"));
       log.printf("  compile %,d VMs: %.0f ms%n", n, ms);
     }
-    String script10k = compile(BenchInventory.bridged(10_000));
+    var inv10k = InventoryReader.parse("bench.yaml", BenchInventory.bridged(10_000)).inventory().orElseThrow();
+    var policy10k = HostPolicy.of(inv10k, "hv1");
+    String script10k = NftText.script(NftPolicy.tables(policy10k));
     try (var ns = Netns.create("nfb-cp"); NftSession nft = NftSession.open(ns, log::println)) {
       double[] cold = new double[5];
       for (int i = 0; i < cold.length; i++) {
@@ -47,12 +53,16 @@ final class ControlPlaneBench {
       out.add(new Result("cold apply of 10,000 VMs (one transaction, " + nft.kind() + ")", cold[2], "ms", "median of 5"));
       log.printf("  cold apply 10,000 VMs: %.1f ms (%s)%n", cold[2], nft.kind());
 
-      // One VM change: VM 5000 moves to a new address (delete + add of its elements, one transaction).
+      // One VM change end to end through the driver: VM 5000 is re-addressed back and forth;
+      // VmUpdate computes its element changes from the port before and after, and the session
+      // commits them as one transaction.
       int changes = 2000;
       double[] lat = new double[changes];
+      Port a = policy10k.ports().get(4999);
+      Port b = readdressed(a);
       for (int i = 0; i < changes; i++) {
-        String cmd = change(5000, i);
         long t0 = System.nanoTime();
+        String cmd = i % 2 == 0 ? VmUpdate.commands(Optional.of(a), Optional.of(b)) : VmUpdate.commands(Optional.of(b), Optional.of(a));
         nft.run(cmd).orThrow();
         lat[i] = (System.nanoTime() - t0) / 1e3;
       }
@@ -61,10 +71,12 @@ final class ControlPlaneBench {
       out.add(new Result("one VM change at 10,000 VMs, p99", lat[changes * 99 / 100], "µs", changes + " changes, in process"));
       log.printf("  one change: p50 %.0f µs, p99 %.0f µs%n", lat[changes / 2], lat[changes * 99 / 100]);
 
+      Port c = policy10k.ports().get(5999);
+      Port d = readdressed(c);
       long t0 = System.nanoTime();
       int done = 0;
       while (System.nanoTime() - t0 < 3_000_000_000L) {
-        nft.run(change(6000, changes + done)).orThrow();
+        nft.run(done % 2 == 0 ? VmUpdate.commands(Optional.of(c), Optional.of(d)) : VmUpdate.commands(Optional.of(d), Optional.of(c))).orThrow();
         done++;
       }
       double rate = done / ((System.nanoTime() - t0) / 1e9);
@@ -80,16 +92,15 @@ final class ControlPlaneBench {
     return NftText.script(NftPolicy.tables(HostPolicy.of(inv, "hv1")));
   }
 
-  /** Re-addresses VM {@code vm}: its IPv4 element goes from one address to the next, alternating. */
-  private static String change(int vm, int i) {
-    String tap = "t" + vm;
-    String mac = netfence.model.AddressPlan.text(netfence.model.AddressPlan.defaultMac(vm, 0));
-    String from = i % 2 == 0 ? BenchInventory.v4(vm) : "11.0.0." + (vm % 250 + 1);
-    String to = i % 2 == 0 ? "11.0.0." + (vm % 250 + 1) : BenchInventory.v4(vm);
-    return "delete element bridge netfence ip4_addr { \"" + tap + "\" . " + mac + " . " + from + " }\n"
-        + "add element bridge netfence ip4_addr { \"" + tap + "\" . " + mac + " . " + to + " }\n"
-        + "delete element bridge netfence arp_ok { \"" + tap + "\" . " + mac + " . " + mac + " . " + from + " }\n"
-        + "add element bridge netfence arp_ok { \"" + tap + "\" . " + mac + " . " + mac + " . " + to + " }\n";
+  /** The same interface with its IPv4 address moved to 11.0.0.x. */
+  private static Port readdressed(Port p) {
+    var i = p.iface();
+    var moved = new java.util.ArrayList<inet.ipaddr.IPAddress>();
+    for (var a : i.addresses()) {
+      moved.add(a.isIPv4() ? new inet.ipaddr.IPAddressString("11.0.0." + (p.index() % 250 + 1)).getAddress() : a);
+    }
+    return new Port(p.vm(), p.index(), p.interfaceNumber(), p.network(),
+        new VmInterface(i.network(), i.tap(), i.mac(), moved, i.routedPrefixes(), i.slaac()));
   }
 
   private static double peakRssMiB() {

@@ -34,6 +34,8 @@ final class InventoryDecoder {
   private static final Set<String> VM = Set.of("host", "index", "interfaces");
   private static final Set<String> INTERFACE = Set.of("network", "tap", "mac", "addresses", "routed-prefixes");
 
+  private static final java.util.regex.Pattern SERVICE = java.util.regex.Pattern.compile("(tcp|udp)/([1-9][0-9]{0,4})");
+
   private final Problems problems;
 
   InventoryDecoder(Problems problems) {
@@ -186,7 +188,7 @@ final class InventoryDecoder {
   }
 
   private Optional<HostService> service(Node.Scalar s) {
-    var m = java.util.regex.Pattern.compile("(tcp|udp)/([1-9][0-9]{0,4})").matcher(s.value());
+    var m = SERVICE.matcher(s.value());
     if (m.matches()) {
       int port = Integer.parseInt(m.group(2));
       if (port >= 1 && port <= 65535) {

@@ -32,6 +32,8 @@ final class Literals {
       .getParentBuilder()
       .toParams();
 
+  private static final java.util.regex.Pattern MAC_TEXT = java.util.regex.Pattern.compile("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}");
+
   private Literals() {}
 
   /** A single address (no prefix length). */
@@ -63,7 +65,7 @@ final class Literals {
 
   static Optional<MACAddress> mac(Node.Scalar s, Problems problems) {
     String v = s.value();
-    if (!v.matches("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")) {
+    if (!MAC_TEXT.matcher(v).matches()) {
       problems.error(s.pos(), "malformed MAC address '%s': expected six hex bytes separated by ':', e.g. 02:00:f0:a9:c4:4e", Names.printable(v));
       return Optional.empty();
     }

@@ -49,7 +49,8 @@ final class YamlReader {
       if (docs.size() > 1) {
         problems.error(pos(docs.get(1)), "only one YAML document is allowed per inventory");
       }
-      return Optional.of(convert(docs.getFirst(), new HashMap<>()));
+      // Aliases are the same node object: an identity map (snakeyaml nodes have a deep equals).
+      return Optional.of(convert(docs.getFirst(), new java.util.IdentityHashMap<>()));
     } catch (MarkedYamlEngineException e) {
       Pos at = e.getProblemMark().map(this::pos).orElse(new Pos(file, 1, 1));
       problems.error(at, "YAML syntax: %s", e.getProblem().strip());
@@ -61,8 +62,11 @@ final class YamlReader {
   }
 
   private Node convert(org.snakeyaml.engine.v2.nodes.Node n, Map<org.snakeyaml.engine.v2.nodes.Node, Node> seen) {
-    Node done = seen.get(n);
-    if (done != null) return done; // an alias: the same subtree again
+    boolean anchored = n.getAnchor().isPresent();
+    if (anchored) {
+      Node done = seen.get(n);
+      if (done != null) return done; // an alias: the same subtree again
+    }
     Node out = switch (n) {
       case ScalarNode s -> new Node.Scalar(pos(s), s.getValue(), type(s));
       case SequenceNode s -> {
@@ -73,7 +77,7 @@ final class YamlReader {
       case MappingNode m -> mapping(m, seen);
       default -> throw new IllegalStateException("unexpected YAML node " + n.getNodeType());
     };
-    seen.put(n, out);
+    if (anchored) seen.put(n, out); // only anchored nodes can be aliased
     return out;
   }
 
