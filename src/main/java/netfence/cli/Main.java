@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "netfence 0.1.0",
     description = "Secures the networks of virtual machines on Linux hosts from one declarative inventory.",
-    subcommands = {CheckCommand.class, CompileCommand.class, ApplyCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {CheckCommand.class, CompileCommand.class, ApplyCommand.class, VerifyCommand.class, LabCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit code when the input or the check failed. */
   static final int FAILED = 1;

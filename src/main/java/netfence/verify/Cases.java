@@ -17,7 +17,7 @@ import netfence.policy.Port;
  * VM. {@code verify} evaluates them offline, {@code lab} sends them for real.
  */
 public final class Cases {
-  /** The extra bridge port the lab adds that is not in the inventory. */
+  /** The extra bridge port the lab adds that is not in the inventory (on the host's first bridge). */
   public static final String ROGUE_PORT = "nf-rogue";
 
   /** The MAC the lab gives every host-side routed tap (the guests' next hop). */
@@ -35,20 +35,33 @@ public final class Cases {
 
   public static List<Case> of(HostPolicy policy) {
     var out = new ArrayList<Case>();
-    for (var bridge : policy.bridges()) bridge(bridge, out);
+    for (int i = 0; i < policy.bridges().size(); i++) bridge(policy.bridges().get(i), roguePort(i), out);
     for (var routed : policy.routed()) routed(policy, routed, out);
     return out;
   }
 
+  /**
+   * The rogue port of the host's bridge number {@code bridgeNumber} (0-based): interface names
+   * are unique in a namespace, so every bridge after the first gets its own.
+   */
+  public static String roguePort(int bridgeNumber) {
+    return bridgeNumber == 0 ? ROGUE_PORT : ROGUE_PORT + bridgeNumber;
+  }
+
+  /** The rogue ports of all of the host's bridges, in bridge order. */
+  public static List<String> roguePorts(HostPolicy policy) {
+    return java.util.stream.IntStream.range(0, policy.bridges().size()).mapToObj(Cases::roguePort).toList();
+  }
+
   // ---- bridged ----------------------------------------------------------------
 
-  private static void bridge(HostPolicy.Bridge bridge, List<Case> out) {
+  private static void bridge(HostPolicy.Bridge bridge, String roguePort, List<Case> out) {
     List<Port> ports = bridge.ports();
     var net = bridge.network();
     for (int i = 0; i < ports.size(); i++) {
       Port a = ports.get(i);
       Optional<Port> victim = ports.size() > 1 ? Optional.of(ports.get((i + 1) % ports.size())) : Optional.empty();
-      var c = new Builder(out, a.vm(), a.tap(), Case.Path.BRIDGE, ROGUE_PORT);
+      var c = new Builder(out, a.vm(), a.tap(), Case.Path.BRIDGE, roguePort);
       String mac = a.macText();
       Optional<IPAddress> v4 = a.iface().ipv4Addresses().stream().findFirst();
       IPAddress ll = a.linkLocal();
@@ -89,7 +102,9 @@ public final class Cases {
       victim.ifPresent(v -> {
         v.iface().ipv4Addresses().stream().findFirst().ifPresent(x -> {
           c.add("IPv4 source of VM " + v.vm() + " (" + x + ")", BLOCK, Packet.udp(mac, BROADCAST, x, bcast4, 40000, 9));
-          c.add("ARP reply claiming VM " + v.vm() + "'s " + x, BLOCK, Packet.arp(mac, v.macText(), 2, mac, x, x));
+          // Unicast to the victim's MAC: a bridge that knows that MAC sends it to the victim only.
+          new Builder(out, a.vm(), a.tap(), Case.Path.BRIDGE, v.tap())
+              .add("ARP reply claiming VM " + v.vm() + "'s " + x, BLOCK, Packet.arp(mac, v.macText(), 2, mac, x, x));
           c.add("gratuitous ARP claiming VM " + v.vm() + "'s " + x, BLOCK, Packet.arp(mac, BROADCAST, 1, mac, x, x));
         });
         v.iface().ipv6Addresses().stream().findFirst().ifPresent(x -> {
@@ -122,7 +137,7 @@ public final class Cases {
       t.add("DHCPv4 server answer from the trusted port", PASS,
           Packet.udp("02:00:00:00:aa:01", BROADCAST, Packet.ip("192.0.2.1"), Packet.ip("255.255.255.255"), 67, 68));
     }
-    var r = new Builder(out, "rogue port", ROGUE_PORT, Case.Path.BRIDGE, first.tap());
+    var r = new Builder(out, "rogue port", roguePort, Case.Path.BRIDGE, first.tap());
     r.add("IPv4 from a port not in the inventory", BLOCK, Packet.udp("02:00:00:00:bb:01", BROADCAST,
         first.iface().ipv4Addresses().stream().findFirst().orElse(Packet.ip("192.0.2.99")), Packet.ip("255.255.255.255"), 40000, 9));
     r.add("IPv6 from a port not in the inventory", BLOCK,
@@ -164,8 +179,10 @@ public final class Cases {
           f.add(fam + " with VM " + v.vm() + "'s source " + vAddr, BLOCK, Packet.udp(mac, HOST_TAP_MAC, vAddr, vAddr, 40000, 9));
           IPAddress unknown = v4 ? Packet.ip("192.0.2.77") : Packet.ip("2001:db8::77");
           f.add(fam + " from a source in nobody's allowlist (" + unknown + ")", BLOCK, Packet.udp(mac, HOST_TAP_MAC, unknown, vAddr, 40000, 9));
+          // From the VM's own global address: the kernel never forwards a link-local source
+          // (RFC 4291), so a routed answer from fe80:: would be dropped with or without netfence.
           f.add((v4 ? "DHCPv4" : "DHCPv6") + " server answer to VM " + v.vm(), BLOCK,
-              Packet.udp(mac, HOST_TAP_MAC, v4 ? own.get() : a.linkLocal(), vAddr, v4 ? 67 : 547, v4 ? 68 : 546));
+              Packet.udp(mac, HOST_TAP_MAC, own.get(), vAddr, v4 ? 67 : 547, v4 ? 68 : 546));
         }));
       }
       Optional<IPAddress> own4 = a.iface().ipv4Addresses().stream().findFirst();
