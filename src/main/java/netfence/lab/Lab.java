@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import netfence.dataplane.Exec;
+import netfence.dataplane.HostApply;
 import netfence.dataplane.Netns;
 import netfence.model.AddressPlan;
 import netfence.model.Inventory;
@@ -21,6 +22,7 @@ import netfence.policy.Port;
 import netfence.render.nft.NftPolicy;
 import netfence.render.nft.NftText;
 import netfence.verify.Case;
+import netfence.verify.Matrix;
 import netfence.verify.Cases;
 import netfence.verify.Frames;
 
@@ -30,7 +32,7 @@ import netfence.verify.Frames;
  * legitimate case as a real frame, and reports what got through.
  *
  * <pre>{@code
- * Lab.Summary s = Lab.run(inventory, Lab.Options.STANDARD, out);   // prints the matrix
+ * Matrix m = Lab.run(inventory, Lab.Options.STANDARD, out);   // prints the matrix
  * if (!s.clean()) ...                                                 // a leak or a false drop
  * }</pre>
  *
@@ -53,22 +55,10 @@ public final class Lab {
     public static final Options STANDARD = new Options(false);
   }
 
-  /** The totals over every host. */
-  public record Summary(int cases, int ok, int leaks, int falseDrops) {
-    public boolean clean() {
-      return leaks == 0 && falseDrops == 0;
-    }
-
-    @Override
-    public String toString() {
-      return cases + " cases: " + ok + " ok, " + leaks + " leaks, " + falseDrops + " false drops";
-    }
-  }
-
   private Lab() {}
 
-  public static Summary run(Inventory inv, Options options, PrintWriter out) throws IOException {
-    var rows = new ArrayList<Row>();
+  public static Matrix run(Inventory inv, Options options, PrintWriter out) throws IOException {
+    var all = new Matrix();
     try (var sandbox = Sandbox.open()) {
       var tool = PacketTool.extract(sandbox);
       for (int h = 0; h < inv.hosts().size(); h++) {
@@ -78,22 +68,26 @@ public final class Lab {
         try {
           build(sandbox, topology);
           Netns hostNs = Netns.existing(topology.hostNs());
-          // TODO(HostApply): replace with netfence.dataplane.HostApply.apply(hostNs, inv, host, false) once it is merged.
-          applyForLab(hostNs, inv, host);
-          if (options.withoutRuleset()) deleteTables(hostNs);
+          // The real apply: it finds the rogue ports on the bridges itself and puts them in @foreign_ports.
+          var report = HostApply.apply(hostNs, inv, host, false);
+          report.notes().forEach(n -> out.println("note: " + n));
+          if (options.withoutRuleset()) deleteTables(hostNs, policy);
           floodEverything(hostNs, policy, topology);
           var hostRows = send(tool, topology, Cases.of(policy));
-          print(out, topology, hostRows, options);
-          rows.addAll(hostRows);
+          var matrix = new Matrix();
+          hostRows.forEach(r -> matrix.add(r.toMatrix()));
+          out.printf("host %s%s: %d namespaces (%s ...)%n", topology.host(), options.withoutRuleset() ? " WITHOUT netfence's ruleset" : "",
+              topology.namespaces().size(), topology.hostNs());
+          matrix.print(out);
+          all.addAll(matrix);
         } finally {
           sandbox.deleteNamespaces(topology.namespaces().reversed());
         }
       }
     }
-    var summary = summarize(rows);
-    out.println(summary);
+    if (inv.hosts().size() > 1) out.println("all hosts: " + all.summary());
     out.flush();
-    return summary;
+    return all;
   }
 
   // ---- topology -------------------------------------------------------------------
@@ -142,46 +136,16 @@ public final class Lab {
     }
   }
 
-  // ---- apply (stand-in) -------------------------------------------------------------
-
-  /**
-   * What {@code HostApply.apply} does in the host namespace, as far as the lab needs it: the
-   * ruleset, forwarding, the host's addresses and routes on routed taps, VM taps in their bridges.
-   * Goes away when HostApply is merged (see the one call site in {@link #run}).
-   */
-  private static void applyForLab(Netns ns, Inventory inv, String host) {
-    var policy = HostPolicy.of(inv, host);
-    for (var b : policy.bridges()) {
-      for (Port p : b.ports()) ip(ns, "link", "set", p.tap(), "master", b.name());
-    }
-    if (!policy.routed().isEmpty()) {
-      exec(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
-    }
-    for (var r : policy.routed()) {
-      var net = r.network();
-      for (Port p : r.ports()) {
-        net.hostIpv4().ifPresent(a -> addAddress(ns, p.tap(), AddressPlan.text(a) + "/32"));
-        net.hostIpv6().ifPresent(a -> addAddress(ns, p.tap(), AddressPlan.text(a) + "/128"));
-        for (var a : p.addresses()) ip(ns, "route", "add", AddressPlan.text(a), "dev", p.tap());
-        for (var prefix : p.iface().routedPrefixes()) {
-          var via = (prefix.isIPv4() ? p.iface().ipv4Addresses() : p.iface().ipv6Addresses()).stream().findFirst();
-          if (via.isPresent()) {
-            ip(ns, "route", "add", AddressPlan.text(prefix), "via", AddressPlan.text(via.get()), "dev", p.tap());
-          } else {
-            ip(ns, "route", "add", AddressPlan.text(prefix), "dev", p.tap());
-          }
-        }
-      }
-    }
-    String script = NftText.script(NftPolicy.tables(policy, Cases.roguePorts(policy)));
-    ns.exec(List.of("nft", "-f", "-"), script).orThrow();
-  }
-
-  /** The negative control: the host as apply leaves it, minus netfence's tables. */
-  private static void deleteTables(Netns ns) {
+  /** The negative control: the host as apply leaves it, minus netfence's enforcement (its tables and rp_filter). */
+  private static void deleteTables(Netns ns, HostPolicy policy) {
     for (String family : List.of("bridge", "inet")) {
       ns.exec(List.of("nft", "-f", "-"), "table " + family + " " + NftPolicy.TABLE + " {}\ndelete table " + family + " "
           + NftPolicy.TABLE + "\n").orThrow();
+    }
+    // apply's strict reverse-path filter on routed taps also drops spoofed IPv4: part of netfence too.
+    exec(ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0");
+    for (var r : policy.routed()) {
+      for (Port p : r.ports()) exec(ns, "sysctl", "-qw", "net.ipv4.conf." + p.tap() + ".rp_filter=0");
     }
   }
 
@@ -303,34 +267,6 @@ public final class Lab {
   }
 
   // ---- the matrix -------------------------------------------------------------------
-
-  private static void print(PrintWriter out, Topology t, List<Row> rows, Options options) {
-    out.printf("host %s%s: %d namespaces (%s ...)%n", t.host(), options.withoutRuleset() ? " WITHOUT netfence's ruleset" : "",
-        t.namespaces().size(), t.hostNs());
-    int vmWidth = Math.max(2, rows.stream().mapToInt(r -> r.c().vm().length()).max().orElse(2));
-    int nameWidth = Math.max(4, rows.stream().mapToInt(r -> r.c().name().length()).max().orElse(4));
-    String format = "  %-" + vmWidth + "s  %-" + nameWidth + "s  %-6s  %-17s  %s%s%n";
-    out.printf(format, "VM", "CASE", "EXPECT", "OBSERVED", "RESULT", "");
-    for (var r : rows) {
-      out.printf(format, r.c().vm(), r.c().name(), r.c().expect().name().toLowerCase(java.util.Locale.ROOT), r.seen().text(),
-          r.verdict().text(), r.note().map(n -> "  (" + n + ")").orElse(""));
-    }
-    out.flush();
-  }
-
-  static Summary summarize(List<Row> rows) {
-    int ok = 0;
-    int leaks = 0;
-    int falseDrops = 0;
-    for (var r : rows) {
-      switch (r.verdict()) {
-        case OK -> ok++;
-        case LEAK -> leaks++;
-        case FALSE_DROP -> falseDrops++;
-      }
-    }
-    return new Summary(rows.size(), ok, leaks, falseDrops);
-  }
 
   // ---- processes --------------------------------------------------------------------
 

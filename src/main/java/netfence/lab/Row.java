@@ -2,6 +2,7 @@ package netfence.lab;
 
 import java.util.Optional;
 import netfence.verify.Case;
+import netfence.verify.Matrix;
 
 /**
  * One line of the lab's matrix: a case, what was observed, and whether that is right.
@@ -24,19 +25,9 @@ record Row(String host, Case c, Seen seen, Optional<String> note) {
     }
   }
 
-  /** Whether the observation matches the expectation. */
-  enum Verdict {
-    OK, LEAK, FALSE_DROP;
-
-    String text() {
-      return this == FALSE_DROP ? "FALSE DROP" : name();
-    }
-  }
-
-  Verdict verdict() {
-    if (seen == Seen.PASSED_UNNATED) return Verdict.LEAK; // the VM's private source got out
-    boolean passed = seen == Seen.PASSED;
-    if (c.expect() == Case.Expect.PASS) return passed ? Verdict.OK : Verdict.FALSE_DROP;
-    return passed ? Verdict.LEAK : Verdict.OK;
+  /** As a row of the matrix verify prints too. */
+  Matrix.Row toMatrix() {
+    String evidence = note.orElse(seen == Seen.BLOCKED ? "not captured at " + c.observer() : "captured at " + c.observer());
+    return new Matrix.Row(c, seen != Seen.BLOCKED, evidence, seen == Seen.PASSED_UNNATED);
   }
 }

@@ -10,9 +10,17 @@ import java.util.List;
  * (an attack that passed) and false drops (legitimate traffic dropped).
  */
 public final class Matrix {
-  /** One case's outcome; {@code evidence} is the deciding rule (verify) or what the capture saw (lab). */
-  public record Row(Case c, boolean passed, String evidence) {
+  /**
+   * One case's outcome; {@code evidence} is the deciding rule (verify) or what the capture saw (lab).
+   * {@code sourceLeaked}: it got out, but with the VM's own source where NAT should have replaced it.
+   */
+  public record Row(Case c, boolean passed, String evidence, boolean sourceLeaked) {
+    public Row(Case c, boolean passed, String evidence) {
+      this(c, passed, evidence, false);
+    }
+
     public Status status() {
+      if (sourceLeaked) return Status.LEAK;
       boolean expected = c.expect() == Case.Expect.PASS;
       if (expected == passed) return Status.OK;
       return expected ? Status.FALSE_DROP : Status.LEAK;
@@ -41,6 +49,10 @@ public final class Matrix {
     rows.add(r);
   }
 
+  public void addAll(Matrix other) {
+    rows.addAll(other.rows);
+  }
+
   public List<Row> rows() {
     return List.copyOf(rows);
   }
@@ -61,11 +73,11 @@ public final class Matrix {
   public void print(PrintWriter out) {
     int vmWidth = Math.max(4, rows.stream().mapToInt(r -> r.c().vm().length()).max().orElse(4));
     int caseWidth = Math.max(4, rows.stream().mapToInt(r -> r.c().name().length()).max().orElse(4));
-    String fmt = "%-" + vmWidth + "s  %-" + caseWidth + "s  %-6s  %-7s  %-10s  %s%n";
+    String fmt = "%-" + vmWidth + "s  %-" + caseWidth + "s  %-6s  %-17s  %-10s  %s%n";
     out.printf(fmt, "FROM", "CASE", "EXPECT", "RESULT", "STATUS", "EVIDENCE");
     for (var r : rows) {
       out.printf(fmt, r.c().vm(), r.c().name(), r.c().expect() == Case.Expect.PASS ? "pass" : "block",
-          r.passed() ? "passed" : "blocked", r.status(), r.evidence());
+          r.sourceLeaked() ? "passed, not NATed" : r.passed() ? "passed" : "blocked", r.status(), r.evidence());
     }
     out.println(summary());
     out.flush();

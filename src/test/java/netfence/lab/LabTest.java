@@ -38,9 +38,34 @@ class LabTest {
     var out = new StringWriter();
     var summary = Lab.run(inv, new Lab.Options(true), new PrintWriter(out));
     assertThat(attacks).isPositive();
-    assertThat(summary.leaks()).as(out.toString()).isEqualTo(attacks + natted);
-    assertThat(summary.falseDrops()).as(out.toString()).isZero();
+    assertThat(summary.count(netfence.verify.Matrix.Status.LEAK)).as(out.toString()).isEqualTo(attacks + natted);
+    assertThat(summary.count(netfence.verify.Matrix.Status.FALSE_DROP)).as(out.toString()).isZero();
     assertThat(Sandbox.labNamespaces()).isEmpty();
+  }
+
+  /**
+   * Issue: verify and lab must agree case by case. The lab's real packets and the
+   * offline evaluation of the compiled policy (with the rogue ports apply finds) give
+   * the same verdict for every case of every example.
+   */
+  @ParameterizedTest
+  @MethodSource("netfence.testing.Examples#all")
+  void verifyAndLabAgreeCaseByCase(Path example) throws Exception {
+    var inv = Examples.load(example);
+    var out = new StringWriter();
+    var lab = Lab.run(inv, Lab.Options.STANDARD, new PrintWriter(out));
+    var offline = new java.util.ArrayList<Boolean>();
+    for (var h : inv.hosts()) {
+      var policy = HostPolicy.of(inv, h.name());
+      var evaluator = new netfence.verify.Evaluator(netfence.render.nft.NftPolicy.tables(policy, Cases.roguePorts(policy)), policy);
+      for (var c : Cases.of(policy)) offline.add(evaluator.evaluate(c).accepted());
+    }
+    assertThat(lab.rows()).hasSize(offline.size());
+    for (int i = 0; i < offline.size(); i++) {
+      var row = lab.rows().get(i);
+      assertThat(row.passed()).as("%s / %s: lab saw %s, verify says %s", row.c().vm(), row.c().name(),
+          row.passed() ? "passed" : "blocked", offline.get(i) ? "passed" : "blocked").isEqualTo(offline.get(i));
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Optional;
 import netfence.verify.Case;
+import netfence.verify.Matrix;
 import netfence.verify.Frames;
 import netfence.verify.Packet;
 import org.junit.jupiter.api.Test;
@@ -19,19 +20,22 @@ class RowTest {
 
   @Test
   void anAttackThatGotThroughIsALeakALegitimatePacketThatDidNotIsAFalseDrop() {
-    assertThat(row(Case.Expect.BLOCK, Row.Seen.BLOCKED).verdict()).isEqualTo(Row.Verdict.OK);
-    assertThat(row(Case.Expect.BLOCK, Row.Seen.PASSED).verdict()).isEqualTo(Row.Verdict.LEAK);
-    assertThat(row(Case.Expect.PASS, Row.Seen.PASSED).verdict()).isEqualTo(Row.Verdict.OK);
-    assertThat(row(Case.Expect.PASS, Row.Seen.BLOCKED).verdict()).isEqualTo(Row.Verdict.FALSE_DROP);
-    assertThat(row(Case.Expect.PASS, Row.Seen.PASSED_UNNATED).verdict()).isEqualTo(Row.Verdict.LEAK);
+    assertThat(row(Case.Expect.BLOCK, Row.Seen.BLOCKED).toMatrix().status()).isEqualTo(Matrix.Status.OK);
+    assertThat(row(Case.Expect.BLOCK, Row.Seen.PASSED).toMatrix().status()).isEqualTo(Matrix.Status.LEAK);
+    assertThat(row(Case.Expect.PASS, Row.Seen.PASSED).toMatrix().status()).isEqualTo(Matrix.Status.OK);
+    assertThat(row(Case.Expect.PASS, Row.Seen.BLOCKED).toMatrix().status()).isEqualTo(Matrix.Status.FALSE_DROP);
+    assertThat(row(Case.Expect.PASS, Row.Seen.PASSED_UNNATED).toMatrix().status()).isEqualTo(Matrix.Status.LEAK);
   }
 
   @Test
-  void theSummaryCountsEachVerdict() {
-    var s = Lab.summarize(java.util.List.of(row(Case.Expect.BLOCK, Row.Seen.BLOCKED), row(Case.Expect.BLOCK, Row.Seen.PASSED),
-        row(Case.Expect.PASS, Row.Seen.BLOCKED)));
-    assertThat(s).hasToString("3 cases: 1 ok, 1 leaks, 1 false drops");
-    assertThat(s.clean()).isFalse();
+  void theSummaryCountsEachStatus() {
+    var m = new Matrix();
+    for (var r : java.util.List.of(row(Case.Expect.BLOCK, Row.Seen.BLOCKED), row(Case.Expect.BLOCK, Row.Seen.PASSED),
+        row(Case.Expect.PASS, Row.Seen.BLOCKED))) {
+      m.add(r.toMatrix());
+    }
+    assertThat(m.summary()).isEqualTo("3 cases: 1 ok, 1 leaks, 1 false drops");
+    assertThat(m.clean()).isFalse();
   }
 
   @Test
