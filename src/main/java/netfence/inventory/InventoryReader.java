@@ -48,7 +48,8 @@ public final class InventoryReader {
     if (text.isBlank()) {
       problems.error(new Pos(name, 1, 1), "the file is empty: expected a mapping with hosts, networks and vms");
     } else {
-      Optional<Node> root = new YamlReader(name, problems).read(text);
+      // JSON is YAML 1.2; large machine-written inventories and API bodies take the fast path.
+      Optional<Node> root = JsonReader.looksLikeJson(text) ? new JsonReader(name, problems).read(text) : new YamlReader(name, problems).read(text);
       if (root.isPresent() && !problems.hasErrors()) {
         inv = new InventoryDecoder(problems).decode(root.get());
       } else if (root.isPresent()) {
@@ -56,6 +57,39 @@ public final class InventoryReader {
         new InventoryDecoder(problems).decode(root.get());
       }
     }
+    return new Result(problems.hasErrors() ? Optional.empty() : inv, problems.sorted());
+  }
+
+  /**
+   * One object of an inventory kept on its own, e.g. a row of the store or an
+   * API request body: {@code kind} is {@code hosts}, {@code networks} or
+   * {@code vms}; {@code source} names it in diagnostics ({@code request},
+   * {@code store:vms/web}); {@code body} is its JSON or YAML mapping.
+   */
+  public record Fragment(String kind, String name, String source, String body) {}
+
+  /**
+   * Validates an inventory assembled from fragments, exactly as {@link #parse}
+   * validates a file: every error is reported, at its position in the
+   * fragment it comes from.
+   */
+  public static Result fromFragments(List<Fragment> fragments) {
+    var problems = new Problems();
+    var byKind = new java.util.LinkedHashMap<String, List<Node.Entry>>();
+    for (String kind : List.of("hosts", "networks", "vms")) byKind.put(kind, new java.util.ArrayList<>());
+    for (var f : fragments) {
+      var list = byKind.get(f.kind());
+      if (list == null) throw new IllegalArgumentException("kind (" + f.kind() + ") must be hosts, networks or vms");
+      String body = f.body().isBlank() ? "{}" : f.body();
+      Optional<Node> node = JsonReader.looksLikeJson(body) ? new JsonReader(f.source(), problems).read(body)
+          : new YamlReader(f.source(), problems).read(body);
+      Pos at = new Pos(f.source(), 1, 1);
+      node.ifPresent(n -> list.add(new Node.Entry(new Node.Scalar(at, f.name(), "str"), n)));
+    }
+    Pos top = new Pos("(inventory)", 1, 1);
+    var entries = new java.util.ArrayList<Node.Entry>();
+    byKind.forEach((kind, list) -> entries.add(new Node.Entry(new Node.Scalar(top, kind, "str"), new Node.Mapping(top, List.copyOf(list)))));
+    Optional<Inventory> inv = new InventoryDecoder(problems).decode(new Node.Mapping(top, List.copyOf(entries)));
     return new Result(problems.hasErrors() ? Optional.empty() : inv, problems.sorted());
   }
 

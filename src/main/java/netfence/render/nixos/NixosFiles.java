@@ -69,7 +69,11 @@ public final class NixosFiles {
       }
     }
     var tables = NftPolicy.tables(policy);
-    if (!tables.isEmpty()) out.add(bind("networking.nftables.enable", new Nix.Bool(true)));
+    if (!tables.isEmpty()) {
+      out.add(bind("networking.nftables.enable", new Nix.Bool(true)));
+      // netfence touches no table but its own: NixOS must not flush other tools' tables (libvirt's, say) on reload.
+      out.add(bind("networking.nftables.flushRuleset", new Nix.Bool(false)));
+    }
     for (var t : tables) {
       out.add(bind("networking.nftables.tables", NftPolicy.TABLE + "-" + t.family(), new Nix.Attrs(List.of(
           bind("name", str(t.name())),
