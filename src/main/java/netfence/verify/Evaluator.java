@@ -236,10 +236,12 @@ public final class Evaluator {
   /** The field's value in this packet, or empty when the packet lacks that protocol. */
   private static Optional<Object> value(Field f, Context ctx) {
     Packet p = ctx.packet();
+    // As the kernel sees it: VLAN offload moves the tag into metadata, so the protocol fields
+    // (whose dependency is meta protocol) see the inner packet; only "ether type" reads the tag.
     boolean tagged = p.vlan().isPresent();
-    boolean v4 = !tagged && p.ethertype() == Packet.IPV4;
-    boolean v6 = !tagged && p.ethertype() == Packet.IPV6;
-    boolean arp = !tagged && p.ethertype() == Packet.ARP;
+    boolean v4 = p.ethertype() == Packet.IPV4;
+    boolean v6 = p.ethertype() == Packet.IPV6;
+    boolean arp = p.ethertype() == Packet.ARP;
     Object v = switch (f) {
       case IIFNAME -> ctx.iif();
       case OIFNAME -> ctx.oif().isEmpty() ? null : ctx.oif();
@@ -266,6 +268,7 @@ public final class Evaluator {
       case ARP_SHA -> arp ? p.arpSha().orElseThrow().toLowerCase(java.util.Locale.ROOT) : null;
       case ARP_SPA -> arp ? p.src().orElseThrow() : null;
       case CT_STATE -> v4 || v6 ? "new" : null;
+      case TCP_SYN_ACK -> (v4 || v6) && p.l4() == Packet.TCP ? 0x02 : null; // the cases' TCP segments are SYNs
     };
     return Optional.ofNullable(v);
   }

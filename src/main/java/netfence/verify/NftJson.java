@@ -252,6 +252,16 @@ public final class NftJson {
       text = x.has("field") ? x.path("name").asText() + " " + x.path("field").asText() : "exthdr " + x.path("name").asText();
     } else if (e.has("ct")) {
       text = "ct " + e.get("ct").path("key").asText();
+    } else if (e.has("&") && e.get("&").size() == 2 && e.get("&").get(0).path("payload").path("field").asText().equals("flags")
+        && e.get("&").get(0).path("payload").path("protocol").asText().equals("tcp")) {
+      // tcp flags & (syn | ack): the mask must be exactly those two bits
+      JsonNode mask = e.get("&").get(1);
+      var bits = new ArrayList<String>();
+      if (mask.isArray()) mask.forEach(x -> bits.add(x.asText()));
+      else if (mask.has("|")) mask.get("|").forEach(x -> bits.add(x.asText()));
+      else bits.add(mask.asText());
+      java.util.Collections.sort(bits);
+      if (bits.equals(List.of("ack", "syn"))) text = "tcp flags & (syn | ack)";
     }
     Field f = text == null ? null : FIELDS.get(text);
     if (f == null) throw new NotRepresentable(at + ": cannot represent expression " + e);

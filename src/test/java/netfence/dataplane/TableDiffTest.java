@@ -76,8 +76,9 @@ class TableDiffTest {
   void aDifferentRuleOrMissingTableMeansReplace() {
     var d = desired("uncloud-bridge", List.of("rogue0"));
     var chains = new ArrayList<>(d.chains());
-    var vm4 = chains.get(3);
-    chains.set(3, new Nft.Chain(vm4.name(), vm4.hook(), vm4.rules().subList(1, vm4.rules().size())));
+    int at = chains.stream().map(Nft.Chain::name).toList().indexOf("vm4");
+    var vm4 = chains.get(at);
+    chains.set(at, new Nft.Chain(vm4.name(), vm4.hook(), vm4.rules().subList(1, vm4.rules().size())));
     var changed = new Nft.Table(d.family(), d.name(), d.counters(), d.sets(), chains);
     assertThat(TableDiff.of(changed, Optional.of(live("bridge"))))
         .isInstanceOfSatisfying(TableDiff.Replace.class, r -> assertThat(r.reason()).startsWith("chain vm4 rule 1 is 'udp sport 67"));

@@ -37,7 +37,9 @@ public enum Field {
   ARP_OPERATION("arp operation", "arp_op"),
   ARP_SHA("arp saddr ether", "ether_addr"),
   ARP_SPA("arp saddr ip", "ipv4_addr"),
-  CT_STATE("ct state", "ct_state");
+  CT_STATE("ct state", "ct_state"),
+  /** The SYN and ACK bits of a TCP segment: {@code syn} alone is a connection attempt. */
+  TCP_SYN_ACK("tcp flags & (syn | ack)", "tcp_flag");
 
   private final String nft;
   private final String type;

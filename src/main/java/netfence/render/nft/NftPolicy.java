@@ -89,43 +89,61 @@ public final class NftPolicy {
         new Nft.Set("arp_ok", List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp));
 
     var forgedMac = rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true)), "forged_mac", drop());
+    // Where conntrack is active on the host (NAT of a routed network),
+    // br_netfilter would track every bridged IPv4/IPv6 frame too: bridged traffic skips it.
+    // Where it is not, notrack would be a wasted expression per packet.
+    var pass = new ArrayList<Nft.Rule>();
+    if (conntrackActive(policy)) pass.add(rule(List.of(), null, new Nft.Notrack()));
+    pass.add(rule(List.of(), null, accept()));
+    var ra = rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop());
+    var mld = rule(List.of(Nft.eq(ICMPV6_TYPE, "mld-listener-query")), "mcast_query", drop());
+    var dhcp6 = rule(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp", drop());
+    var dhcp4 = rule(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp", drop());
+    var igmp = rule(List.of(Nft.eq(IGMP_TYPE, "membership-query")), "mcast_query", drop());
+    var frag = rule(List.of(Nft.eq(FRAG_HDR, "exists")), null, new Nft.Jump("vm6_frag"));
+    var na = rule(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
+        new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), "nd_target", true)), "nd_spoof", drop());
+    var ok4 = new ArrayList<>(List.of(dhcp4, igmp));
+    ok4.addAll(pass);
+    var ok6 = new ArrayList<>(List.of(frag, ra, mld, dhcp6, na));
+    ok6.addAll(pass);
     var chains = List.of(
+        // The common packet, IP from a VM's own address on its own port with its own MAC, costs one
+        // hash lookup here and a few constant compares in ok4/ok6. Everything else takes the
+        // port verdict map: trusted ports, the other VM traffic, and ports outside the inventory.
         new Nft.Chain("prerouting", Optional.of(new Nft.Hook("filter", "prerouting", -200, "accept")), List.of(
+            // VLAN-tagged frames first: with VLAN offload the kernel's "ip saddr" dependency (meta
+            // protocol) sees the inner protocol, so a tagged frame with a VM's own inner source would
+            // match the lookups below. They take the port verdict: a VM port drops them (ethertype).
+            rule(List.of(new Nft.InSet(ETHER_TYPE, List.of("8021q", "8021ad"), false)), null, new Nft.Vmap(List.of(IIFNAME), "port_verdict")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_addr", false)), null, new Nft.Jump("ok4")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_addr", false)), null, new Nft.Jump("ok6")),
             rule(List.of(), null, new Nft.Vmap(List.of(IIFNAME), "port_verdict")),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "foreign_ports", false)), "unknown_port", drop()))),
-        // Trusted ports and VM ports skip conntrack: br_netfilter would otherwise
-        // track every bridged IPv4/IPv6 frame as soon as any NAT exists on the host.
-        new Nft.Chain("trusted", Optional.empty(), List.of(
-            rule(List.of(), null, new Nft.Notrack()),
-            rule(List.of(), null, accept()))),
+        new Nft.Chain("ok4", Optional.empty(), ok4),
+        new Nft.Chain("ok6", Optional.empty(), ok6),
+        new Nft.Chain("trusted", Optional.empty(), pass),
         new Nft.Chain("from_vm", Optional.empty(), List.of(
-            rule(List.of(), null, new Nft.Notrack()),
             rule(List.of(), null, new Nft.Vmap(List.of(ETHER_TYPE), "ethertype")),
             // VLAN tags, STP (an 802.3 length, not an ethertype), LLDP, anything else
             rule(List.of(), "ethertype", drop()))),
         new Nft.Chain("vm4", Optional.empty(), List.of(
-            rule(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp", drop()),
-            rule(List.of(Nft.eq(IGMP_TYPE, "membership-query")), "mcast_query", drop()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_addr", false)), null, accept()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_net", false)), null, accept()),
+            dhcp4,
+            igmp,
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_net", false)), null, new Nft.Jump("pass")),
             forgedMac,
             rule(List.of(Nft.eq(IP_SADDR, "0.0.0.0"), Nft.eq(IP_DADDR, "255.255.255.255"),
-                Nft.eq(UDP_SPORT, "68"), Nft.eq(UDP_DPORT, "67")), null, accept()),
+                Nft.eq(UDP_SPORT, "68"), Nft.eq(UDP_DPORT, "67")), null, new Nft.Jump("pass")),
             rule(List.of(), "forged_src", drop()))),
         new Nft.Chain("vm6", Optional.empty(), List.of(
-            rule(List.of(Nft.eq(FRAG_HDR, "exists")), null, new Nft.Jump("vm6_frag")),
-            rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop()),
-            rule(List.of(Nft.eq(ICMPV6_TYPE, "mld-listener-query")), "mcast_query", drop()),
-            rule(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp", drop()),
-            rule(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
-                new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), "nd_target", true)), "nd_spoof", drop()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_addr", false)), null, accept()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_net", false)), null, accept()),
+            frag, ra, mld, dhcp6, na,
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_net", false)), null, new Nft.Jump("pass")),
             forgedMac,
             // Duplicate address detection and its MLD report come from the unspecified address.
             rule(List.of(Nft.eq(IP6_SADDR, "::"),
-                new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, accept()),
+                new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, new Nft.Jump("pass")),
             rule(List.of(), "forged_src", drop()))),
+        new Nft.Chain("pass", Optional.empty(), pass),
         // RA-guard evasion (RFC 7113): with enough extension headers behind a fragment header the
         // ICMPv6 header lands in the second fragment and "icmpv6 type" silently does not match.
         // So ND/MLD must never be fragmented (RFC 6980) and a first fragment must hold the first
@@ -184,32 +202,57 @@ public final class NftPolicy {
         new Nft.Set("r6_net", List.of(IIFNAME, IP6_SADDR), true, false, r6net),
         new Nft.Set("host_services", List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services),
         new Nft.Set("nat4", List.of(IP_SADDR), true, false, natSources));
+    var ra = rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop());
+    // Conntrack runs only where NAT needs it; then traffic that does not leave through NAT skips it,
+    // because tracking would cost every forwarded packet.
+    boolean tracked = conntrackActive(policy);
+    var ok4 = new ArrayList<Nft.Rule>(List.of(rule(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp", drop())));
+    var ok6 = new ArrayList<Nft.Rule>(List.of(ra, rule(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp", drop())));
+    if (tracked) {
+      ok4.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), "nat4", false), new Nft.InNamedSet(List.of(IP_DADDR), "nat4", true)),
+          null, accept()));
+      ok4.add(rule(List.of(), null, new Nft.Notrack()));
+      ok6.add(rule(List.of(), null, new Nft.Notrack()));
+    }
+    ok4.add(rule(List.of(), null, accept()));
+    ok6.add(rule(List.of(), null, accept()));
     var chains = new ArrayList<Nft.Chain>(List.of(
-        // raw priority: spoofed packets are dropped before conntrack sees them
+        // Raw priority: spoofed packets are dropped before conntrack sees them. The common packet,
+        // from a VM's own address on its tap, costs one lookup here; routed taps only, because
+        // bridged frames reach these hooks too (br_netfilter) with the bridge as iifname.
         new Nft.Chain("prerouting", Optional.of(new Nft.Hook("filter", "prerouting", -300, "accept")), List.of(
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_addr", false)), null, new Nft.Jump("routed_ok4")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_addr", false)), null, new Nft.Jump("routed_ok6")),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "routed_taps", false)), null, new Nft.Jump("routed_in")))),
+        new Nft.Chain("routed_ok4", Optional.empty(), ok4),
+        new Nft.Chain("routed_ok6", Optional.empty(), ok6),
         new Nft.Chain("routed_in", Optional.empty(), List.of(
-            rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop()),
-            rule(List.of(new Nft.InSet(UDP_SPORT, List.of("67", "547"), false)), "rogue_dhcp", drop()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_addr", false)), null, accept()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_net", false)), null, accept()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_addr", false)), null, accept()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_net", false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_net", false)), null, new Nft.Jump("routed_ok4")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_net", false)), null, new Nft.Jump("routed_ok6")),
+            ra,
             rule(List.of(Nft.eq(IP6_SADDR, "::"),
                 new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, accept()),
             rule(List.of(), "forged_src", drop()))),
-        // The host is not the VMs' playground: ICMP, replies, and the network's host-services only.
+        // The host is not the VMs' playground: ICMP, the network's host-services, and TCP segments
+        // that cannot open a connection (replies to the host's own). Stateless, so the host input
+        // policy does not switch conntrack on for every packet.
         new Nft.Chain("input", Optional.of(new Nft.Hook("filter", "input", 0, "accept")), List.of(
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "routed_taps", false)), null, new Nft.Jump("routed_input")))),
         new Nft.Chain("routed_input", Optional.empty(), List.of(
-            rule(List.of(new Nft.InSet(CT_STATE, List.of("established", "related"), false)), null, accept()),
             rule(List.of(new Nft.InSet(L4PROTO, List.of("icmp", "ipv6-icmp"), false)), null, accept()),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, L4PROTO, TH_DPORT), "host_services", false)), null, accept()),
+            rule(List.of(Nft.ne(TCP_SYN_ACK, "syn")), null, accept()),
             rule(List.of(), "host_input", drop())))));
     if (!nat.isEmpty()) {
       chains.add(new Nft.Chain("postrouting", Optional.of(new Nft.Hook("nat", "postrouting", 100, "accept")), nat));
     }
     return new Nft.Table("inet", TABLE, ROUTED_COUNTERS, sets, chains);
+  }
+
+  /** Conntrack runs on the host only for NAT of a routed network. */
+  static boolean conntrackActive(HostPolicy policy) {
+    return policy.host().uplink().isPresent()
+        && policy.routed().stream().anyMatch(r -> r.network().nat() && r.network().ipv4().isPresent());
   }
 
   // ---- one VM interface ---------------------------------------------------------

@@ -43,10 +43,29 @@ public final class Values {
       case IGMP_TYPE -> number(t, IGMP_TYPES);
       case ARP_OPERATION -> number(t, ARP_OPS);
       case NFPROTO, CT_STATE -> t.toLowerCase(Locale.ROOT);
+      case TCP_SYN_ACK -> tcpFlags(t);
       case FRAG_HDR -> t.equals("exists") || t.equals("true");
       case ND_TARGET, TH_HEAD -> integer(t);
       case UDP_SPORT, UDP_DPORT, TH_DPORT, VLAN_ID, FRAG_OFF -> integer(t).intValueExact();
     };
+  }
+
+  /** TCP flag names ({@code syn}, {@code syn | ack}, {@code 0x12}) as their bits. */
+  private static int tcpFlags(String t) {
+    int bits = 0;
+    for (String part : t.replace("(", "").replace(")", "").split("[|,]")) {
+      String f = part.strip().toLowerCase(Locale.ROOT);
+      bits |= switch (f) {
+        case "fin" -> 0x01;
+        case "syn" -> 0x02;
+        case "rst" -> 0x04;
+        case "psh" -> 0x08;
+        case "ack" -> 0x10;
+        case "urg" -> 0x20;
+        default -> integer(f).intValueExact();
+      };
+    }
+    return bits;
   }
 
   private static String unquote(String t) {

@@ -77,6 +77,8 @@
 
   networking.nftables.enable = true;
 
+  networking.nftables.flushRuleset = false;
+
   networking.nftables.tables.netfence-bridge = {
     name = "netfence";
     family = "bridge";
@@ -172,25 +174,41 @@
       	}
       	chain prerouting {
       		type filter hook prerouting priority -200; policy accept;
+      		ether type { 8021q, 8021ad } iifname vmap @port_verdict
+      		iifname . ether saddr . ip saddr @ip4_addr jump ok4
+      		iifname . ether saddr . ip6 saddr @ip6_addr jump ok6
       		iifname vmap @port_verdict
       		iifname @foreign_ports counter name unknown_port drop
+      	}
+      	chain ok4 {
+      		udp sport 67 counter name rogue_dhcp drop
+      		igmp type membership-query counter name mcast_query drop
+      		notrack
+      		accept
+      	}
+      	chain ok6 {
+      		exthdr frag exists jump vm6_frag
+      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
+      		icmpv6 type mld-listener-query counter name mcast_query drop
+      		udp sport 547 counter name rogue_dhcp drop
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target counter name nd_spoof drop
+      		notrack
+      		accept
       	}
       	chain trusted {
       		notrack
       		accept
       	}
       	chain from_vm {
-      		notrack
       		ether type vmap @ethertype
       		counter name ethertype drop
       	}
       	chain vm4 {
       		udp sport 67 counter name rogue_dhcp drop
       		igmp type membership-query counter name mcast_query drop
-      		iifname . ether saddr . ip saddr @ip4_addr accept
-      		iifname . ether saddr . ip saddr @ip4_net accept
+      		iifname . ether saddr . ip saddr @ip4_net jump pass
       		iifname . ether saddr != @port_mac counter name forged_mac drop
-      		ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept
+      		ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 jump pass
       		counter name forged_src drop
       	}
       	chain vm6 {
@@ -199,11 +217,14 @@
       		icmpv6 type mld-listener-query counter name mcast_query drop
       		udp sport 547 counter name rogue_dhcp drop
       		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target counter name nd_spoof drop
-      		iifname . ether saddr . ip6 saddr @ip6_addr accept
-      		iifname . ether saddr . ip6 saddr @ip6_net accept
+      		iifname . ether saddr . ip6 saddr @ip6_net jump pass
       		iifname . ether saddr != @port_mac counter name forged_mac drop
-      		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
+      		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } jump pass
       		counter name forged_src drop
+      	}
+      	chain pass {
+      		notrack
+      		accept
       	}
       	chain vm6_frag {
       		frag frag-off != 0 return
@@ -270,15 +291,26 @@
       	}
       	chain prerouting {
       		type filter hook prerouting priority -300; policy accept;
+      		iifname . ip saddr @r4_addr jump routed_ok4
+      		iifname . ip6 saddr @r6_addr jump routed_ok6
       		iifname @routed_taps jump routed_in
       	}
-      	chain routed_in {
+      	chain routed_ok4 {
+      		udp sport 67 counter name rogue_dhcp drop
+      		ip saddr @nat4 ip daddr != @nat4 accept
+      		notrack
+      		accept
+      	}
+      	chain routed_ok6 {
       		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
-      		udp sport { 67, 547 } counter name rogue_dhcp drop
-      		iifname . ip saddr @r4_addr accept
-      		iifname . ip saddr @r4_net accept
-      		iifname . ip6 saddr @r6_addr accept
-      		iifname . ip6 saddr @r6_net accept
+      		udp sport 547 counter name rogue_dhcp drop
+      		notrack
+      		accept
+      	}
+      	chain routed_in {
+      		iifname . ip saddr @r4_net jump routed_ok4
+      		iifname . ip6 saddr @r6_net jump routed_ok6
+      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
       		counter name forged_src drop
       	}
@@ -287,9 +319,9 @@
       		iifname @routed_taps jump routed_input
       	}
       	chain routed_input {
-      		ct state { established, related } accept
       		meta l4proto { icmp, ipv6-icmp } accept
       		iifname . meta l4proto . th dport @host_services accept
+      		tcp flags & (syn | ack) != syn accept
       		counter name host_input drop
       	}
       	chain postrouting {

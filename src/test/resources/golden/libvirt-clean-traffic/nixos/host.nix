@@ -49,6 +49,8 @@
 
   networking.nftables.enable = true;
 
+  networking.nftables.flushRuleset = false;
+
   networking.nftables.tables.netfence-bridge = {
     name = "netfence";
     family = "bridge";
@@ -143,25 +145,38 @@
       	}
       	chain prerouting {
       		type filter hook prerouting priority -200; policy accept;
+      		ether type { 8021q, 8021ad } iifname vmap @port_verdict
+      		iifname . ether saddr . ip saddr @ip4_addr jump ok4
+      		iifname . ether saddr . ip6 saddr @ip6_addr jump ok6
       		iifname vmap @port_verdict
       		iifname @foreign_ports counter name unknown_port drop
       	}
+      	chain ok4 {
+      		udp sport 67 counter name rogue_dhcp drop
+      		igmp type membership-query counter name mcast_query drop
+      		accept
+      	}
+      	chain ok6 {
+      		exthdr frag exists jump vm6_frag
+      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
+      		icmpv6 type mld-listener-query counter name mcast_query drop
+      		udp sport 547 counter name rogue_dhcp drop
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target counter name nd_spoof drop
+      		accept
+      	}
       	chain trusted {
-      		notrack
       		accept
       	}
       	chain from_vm {
-      		notrack
       		ether type vmap @ethertype
       		counter name ethertype drop
       	}
       	chain vm4 {
       		udp sport 67 counter name rogue_dhcp drop
       		igmp type membership-query counter name mcast_query drop
-      		iifname . ether saddr . ip saddr @ip4_addr accept
-      		iifname . ether saddr . ip saddr @ip4_net accept
+      		iifname . ether saddr . ip saddr @ip4_net jump pass
       		iifname . ether saddr != @port_mac counter name forged_mac drop
-      		ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept
+      		ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 jump pass
       		counter name forged_src drop
       	}
       	chain vm6 {
@@ -170,11 +185,13 @@
       		icmpv6 type mld-listener-query counter name mcast_query drop
       		udp sport 547 counter name rogue_dhcp drop
       		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target counter name nd_spoof drop
-      		iifname . ether saddr . ip6 saddr @ip6_addr accept
-      		iifname . ether saddr . ip6 saddr @ip6_net accept
+      		iifname . ether saddr . ip6 saddr @ip6_net jump pass
       		iifname . ether saddr != @port_mac counter name forged_mac drop
-      		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
+      		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } jump pass
       		counter name forged_src drop
+      	}
+      	chain pass {
+      		accept
       	}
       	chain vm6_frag {
       		frag frag-off != 0 return

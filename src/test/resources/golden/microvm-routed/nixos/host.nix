@@ -90,6 +90,8 @@
 
   networking.nftables.enable = true;
 
+  networking.nftables.flushRuleset = false;
+
   networking.nftables.tables.netfence-inet = {
     name = "netfence";
     family = "inet";
@@ -164,15 +166,26 @@
       	}
       	chain prerouting {
       		type filter hook prerouting priority -300; policy accept;
+      		iifname . ip saddr @r4_addr jump routed_ok4
+      		iifname . ip6 saddr @r6_addr jump routed_ok6
       		iifname @routed_taps jump routed_in
       	}
-      	chain routed_in {
+      	chain routed_ok4 {
+      		udp sport 67 counter name rogue_dhcp drop
+      		ip saddr @nat4 ip daddr != @nat4 accept
+      		notrack
+      		accept
+      	}
+      	chain routed_ok6 {
       		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
-      		udp sport { 67, 547 } counter name rogue_dhcp drop
-      		iifname . ip saddr @r4_addr accept
-      		iifname . ip saddr @r4_net accept
-      		iifname . ip6 saddr @r6_addr accept
-      		iifname . ip6 saddr @r6_net accept
+      		udp sport 547 counter name rogue_dhcp drop
+      		notrack
+      		accept
+      	}
+      	chain routed_in {
+      		iifname . ip saddr @r4_net jump routed_ok4
+      		iifname . ip6 saddr @r6_net jump routed_ok6
+      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
       		counter name forged_src drop
       	}
@@ -181,9 +194,9 @@
       		iifname @routed_taps jump routed_input
       	}
       	chain routed_input {
-      		ct state { established, related } accept
       		meta l4proto { icmp, ipv6-icmp } accept
       		iifname . meta l4proto . th dport @host_services accept
+      		tcp flags & (syn | ack) != syn accept
       		counter name host_input drop
       	}
       	chain postrouting {
