@@ -20,6 +20,20 @@ final class BenchInventory {
     return b.toString();
   }
 
+  /** The same inventory as {@link #bridged} in JSON (which is YAML 1.2): what a machine-written inventory looks like. */
+  static String bridgedJson(int n) {
+    var b = new StringBuilder(200 + n * 150);
+    b.append("{\"hosts\": {\"hv1\": {}},\n \"networks\": {\"br0\": {\"mode\": \"bridged\", \"bridge\": \"br0\", \"shared\": true, ")
+        .append("\"ipv4\": \"10.0.0.0/8\", \"ipv6\": \"fd00:1::/64\", \"trusted-ports\": [\"sink0\"]}},\n \"vms\": {");
+    for (int i = 1; i <= n; i++) {
+      b.append(i == 1 ? "\n" : ",\n").append("  \"vm").append(i).append("\": {\"host\": \"hv1\", \"index\": ").append(i)
+          .append(", \"interfaces\": [{\"network\": \"br0\", \"tap\": \"t").append(i).append("\", \"addresses\": [\"")
+          .append(v4(i)).append("\", \"fd00:1::").append(Integer.toHexString(i >> 16)).append(':').append(Integer.toHexString(i & 0xffff))
+          .append("\"]}]}");
+    }
+    return b.append("}}\n").toString();
+  }
+
   /** {@code n} VMs on one routed network without NAT; taps vm1..vmn. */
   static String routed(int n) {
     var b = new StringBuilder(200 + n * 90);
