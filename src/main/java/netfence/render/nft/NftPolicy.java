@@ -59,24 +59,22 @@ public final class NftPolicy {
   // ---- shared bridges -------------------------------------------------------
 
   static Nft.Table bridge(HostPolicy policy, List<String> foreignPorts) {
-    var elements = new java.util.HashMap<String, List<Nft.Element>>();
+    var elements = new SetElements();
     var portVerdict = new ArrayList<Nft.Element>();
     for (var bridge : policy.bridges()) {
       for (String trusted : bridge.network().trustedPorts()) {
         portVerdict.add(new Nft.Element(List.of(ifname(trusted)), Optional.of(new Nft.Jump("trusted"))));
       }
-      for (Port p : bridge.ports()) {
-        portElements(p).forEach((set, list) -> elements.computeIfAbsent(set, k -> new ArrayList<>()).addAll(list));
-      }
+      bridge.ports().forEach(elements::add);
     }
-    portVerdict.addAll(elements.getOrDefault("port_verdict", List.of()));
-    var portMac = elements.getOrDefault("port_mac", List.of());
-    var ip4 = elements.getOrDefault("ip4_addr", List.of());
-    var ip4net = elements.getOrDefault("ip4_net", List.of());
-    var ip6 = elements.getOrDefault("ip6_addr", List.of());
-    var ip6net = elements.getOrDefault("ip6_net", List.of());
-    var nd = elements.getOrDefault("nd_target", List.of());
-    var arp = elements.getOrDefault("arp_ok", List.of());
+    portVerdict.addAll(elements.of("port_verdict"));
+    var portMac = elements.of("port_mac");
+    var ip4 = elements.of("ip4_addr");
+    var ip4net = elements.of("ip4_net");
+    var ip6 = elements.of("ip6_addr");
+    var ip6net = elements.of("ip6_net");
+    var nd = elements.of("nd_target");
+    var arp = elements.of("arp_ok");
     var sets = List.of(
         new Nft.Set("port_verdict", List.of(IIFNAME), false, true, portVerdict),
         new Nft.Set("foreign_ports", List.of(IIFNAME), false, false, foreignPorts.stream().map(f -> Nft.Element.of(ifname(f))).toList()),
@@ -171,24 +169,22 @@ public final class NftPolicy {
   // ---- routed networks ------------------------------------------------------
 
   static Nft.Table routed(HostPolicy policy) {
-    var elements = new java.util.HashMap<String, List<Nft.Element>>();
+    var elements = new SetElements();
     var natSources = new ArrayList<Nft.Element>();
     for (var routed : policy.routed()) {
       var net = routed.network();
       // The network's prefix and its VMs' routed IPv4 prefixes leave through one NAT rule;
       // a named set keeps adding or removing a VM an element change, not a rule change.
       if (net.nat() && net.ipv4().isPresent()) natSources.add(Nft.Element.of(addr(net.ipv4().get())));
-      for (Port p : routed.ports()) {
-        portElements(p).forEach((set, list) -> elements.computeIfAbsent(set, k -> new ArrayList<>()).addAll(list));
-      }
+      routed.ports().forEach(elements::add);
     }
-    natSources.addAll(elements.getOrDefault("nat4", List.of()));
-    var taps = elements.getOrDefault("routed_taps", List.of());
-    var r4 = elements.getOrDefault("r4_addr", List.of());
-    var r4net = elements.getOrDefault("r4_net", List.of());
-    var r6 = elements.getOrDefault("r6_addr", List.of());
-    var r6net = elements.getOrDefault("r6_net", List.of());
-    var services = elements.getOrDefault("host_services", List.of());
+    natSources.addAll(elements.of("nat4"));
+    var taps = elements.of("routed_taps");
+    var r4 = elements.of("r4_addr");
+    var r4net = elements.of("r4_net");
+    var r6 = elements.of("r6_addr");
+    var r6net = elements.of("r6_net");
+    var services = elements.of("host_services");
     var nat = new ArrayList<Nft.Rule>();
     if (!natSources.isEmpty() && policy.host().uplink().isPresent()) {
       nat.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), "nat4", false),
@@ -300,6 +296,19 @@ public final class NftPolicy {
       }
     }
     return m;
+  }
+
+  /** The elements of every port of a table, gathered by set name. */
+  private static final class SetElements {
+    private final java.util.Map<String, List<Nft.Element>> bySet = new java.util.HashMap<>();
+
+    void add(Port p) {
+      portElements(p).forEach((set, list) -> bySet.computeIfAbsent(set, k -> new ArrayList<>()).addAll(list));
+    }
+
+    List<Nft.Element> of(String set) {
+      return bySet.getOrDefault(set, List.of());
+    }
   }
 
   private static void add(java.util.Map<String, List<Nft.Element>> m, String set, Nft.Element e) {
