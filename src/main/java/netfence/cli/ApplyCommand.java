@@ -13,8 +13,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code netfence apply INV --host H [--dry-run] [--watch]}: make the current network namespace match the host's policy. */
 @Command(name = "apply", description = {
-    "Make the current network namespace match a host's policy: one atomic nft transaction (netfence's own tables only),",
-    "bridges and their ports, addresses, routes (protocol 110) and forwarding. Changes only what differs."})
+    "Make the current network namespace match a host's policy; change only what differs.",
+    "One atomic nft transaction (netfence's own tables only), bridges and their ports, addresses, routes (protocol 110)",
+    "and forwarding."})
 final class ApplyCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "INV", description = "the inventory (YAML)")
   Path inventory;

@@ -10,8 +10,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code netfence lab INV}: build the inventory's hosts as namespaces, send real packets, print the matrix. */
 @Command(name = "lab", description = {
-    "Build every host of the inventory and its VMs as network namespaces (nfl-*), apply netfence, send real attack and",
-    "legitimate frames, print the matrix and tear everything down. Needs root. Exit 1 on any leak or false drop."})
+    "Send real attack and legitimate frames through the inventory built as network namespaces; print the matrix.",
+    "Builds every host and its VMs as namespaces (nfl-*), applies netfence, captures what gets through and tears",
+    "everything down. Needs root. Exit 1 on any leak or false drop."})
 final class LabCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
