@@ -119,6 +119,8 @@ public final class Cases {
       c.add("router advertisement", BLOCK, Packet.icmp(mac, BROADCAST, ll, allNodes, 134, Optional.empty()));
       c.add("router advertisement behind a hop-by-hop header", BLOCK,
           Packet.icmp(mac, BROADCAST, ll, allNodes, 134, Optional.empty()).withHopByHop());
+      c.add("router advertisement in a second IPv6 fragment (RFC 7113 evasion)", BLOCK,
+          Packet.icmp(mac, BROADCAST, ll, allNodes, 134, Optional.empty()).asFirstFragmentOnly());
       c.add("DHCPv4 server answer (udp 67 -> 68)", BLOCK, Packet.udp(mac, BROADCAST, any4, bcast4, 67, 68));
       c.add("DHCPv6 server answer (udp 547 -> 546)", BLOCK, Packet.udp(mac, BROADCAST, ll, Packet.ip("ff02::1:2"), 547, 546));
       c.add("VLAN-tagged frame (802.1Q id 42)", BLOCK,

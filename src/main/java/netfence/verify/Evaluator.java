@@ -242,6 +242,7 @@ public final class Evaluator {
     boolean v4 = p.ethertype() == Packet.IPV4;
     boolean v6 = p.ethertype() == Packet.IPV6;
     boolean arp = p.ethertype() == Packet.ARP;
+    boolean transport = !p.firstFragment(); // a first fragment here carries no transport header
     Object v = switch (f) {
       case IIFNAME -> ctx.iif();
       case OIFNAME -> ctx.oif().isEmpty() ? null : ctx.oif();
@@ -255,15 +256,18 @@ public final class Evaluator {
       case IP_DADDR -> v4 ? p.dst().orElseThrow() : null;
       case IP6_SADDR -> v6 ? p.src().orElseThrow() : null;
       case IP6_DADDR -> v6 ? p.dst().orElseThrow() : null;
-      case UDP_SPORT -> (v4 || v6) && p.l4() == Packet.UDP ? p.sport() : null;
-      case UDP_DPORT -> (v4 || v6) && p.l4() == Packet.UDP ? p.dport() : null;
-      case TH_DPORT -> (v4 || v6) && (p.l4() == Packet.UDP || p.l4() == Packet.TCP) ? p.dport() : null;
+      case UDP_SPORT -> (v4 || v6) && transport && p.l4() == Packet.UDP ? p.sport() : null;
+      case UDP_DPORT -> (v4 || v6) && transport && p.l4() == Packet.UDP ? p.dport() : null;
+      case TH_DPORT -> (v4 || v6) && transport && (p.l4() == Packet.UDP || p.l4() == Packet.TCP) ? p.dport() : null;
       case ICMP_TYPE -> v4 && p.l4() == Packet.ICMP ? p.type() : null;
-      case ICMPV6_TYPE -> v6 && p.l4() == Packet.ICMPV6 ? p.type() : null;
+      case ICMPV6_TYPE -> v6 && transport && p.l4() == Packet.ICMPV6 ? p.type() : null;
       case IGMP_TYPE -> v4 && p.l4() == Packet.IGMP ? p.type() : null;
-      case ND_TARGET -> v6 && p.l4() == Packet.ICMPV6 && p.target().isPresent() ? p.target().get().getValue() : null;
-      case FRAG_HDR, FRAG_OFF -> null; // the cases carry no fragments
-      case TH_HEAD -> (v4 || v6) && p.l4() != 0 ? BigInteger.ZERO : null;
+      case ND_TARGET -> v6 && transport && p.l4() == Packet.ICMPV6 && p.target().isPresent() ? p.target().get().getValue() : null;
+      // A first fragment without its upper-layer header: the kernel still names the protocol of the
+      // last extension header (meta l4proto), but loads from the transport header fail.
+      case FRAG_HDR -> v6 && p.firstFragment() ? Boolean.TRUE : null;
+      case FRAG_OFF -> v6 && p.firstFragment() ? 0 : null;
+      case TH_HEAD -> (v4 || v6) && p.l4() != 0 && !p.firstFragment() ? BigInteger.ZERO : null;
       case ARP_OPERATION -> arp ? p.type() : null;
       case ARP_SHA -> arp ? p.arpSha().orElseThrow().toLowerCase(java.util.Locale.ROOT) : null;
       case ARP_SPA -> arp ? p.src().orElseThrow() : null;

@@ -61,6 +61,7 @@ public final class Frames {
   private static byte[] ipv6(Packet p, byte[] nonce) {
     byte[] pseudoSrc = p.src().orElseThrow().getBytes();
     byte[] pseudoDst = p.dst().orElseThrow().getBytes();
+    if (p.firstFragment()) return firstFragment(p, nonce, pseudoSrc, pseudoDst);
     byte[] l4 = switch (p.l4()) {
       case Packet.UDP -> udp(p, concat(nonce, new byte[8]), true);
       case Packet.TCP -> tcp(p, nonce);
@@ -79,6 +80,21 @@ public final class Frames {
         .put((byte) (p.l4() == Packet.ICMPV6 && p.type() >= 130 && p.type() <= 143 ? 255 : 64))
         .put(pseudoSrc).put(pseudoDst);
     return concat(h.array(), ext, l4);
+  }
+
+  /**
+   * The first fragment of a packet whose upper-layer header is in the second: IPv6, a fragment
+   * header (offset 0, more fragments), a destination-options header that carries the nonce in an
+   * option unknown receivers skip (type 0x1e), and nothing else. The ICMPv6 header would follow in
+   * the second fragment, which is not sent: the first one is what a filter must judge.
+   */
+  private static byte[] firstFragment(Packet p, byte[] nonce, byte[] src, byte[] dst) {
+    byte[] frag = {60, 0, 0x00, 0x01, 0x4e, 0x46, 0x00, 0x01}; // next: destination options; offset 0, M=1; id
+    var opts = ByteBuffer.allocate(16);
+    opts.put((byte) p.l4()).put((byte) 1).put((byte) 0x1e).put((byte) 12).put(nonce);
+    var h = ByteBuffer.allocate(40);
+    h.putInt(0x60000000 | 0x4e46).putShort((short) (frag.length + 16)).put((byte) 44).put((byte) 255).put(src).put(dst);
+    return concat(h.array(), frag, opts.array());
   }
 
   /** ICMPv6: NDP messages carry their target; RAs their fixed fields; the nonce rides in an unknown option. */

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param type ICMP/ICMPv6/IGMP type, or the ARP operation
  * @param target NDP target address, or the ARP target protocol address
  * @param arpSha ARP sender hardware address
+ * @param firstFragment IPv6 only: this is the first fragment of a packet whose extension headers push
+ *     the transport header into the second fragment (RFC 7113's RA-guard evasion); only it is sent
  */
 public record Packet(
     String srcMac,
@@ -29,7 +31,8 @@ public record Packet(
     int dport,
     int type,
     Optional<IPAddress> target,
-    Optional<String> arpSha) {
+    Optional<String> arpSha,
+    boolean firstFragment) {
 
   public static final int IPV4 = 0x0800;
   public static final int IPV6 = 0x86dd;
@@ -47,44 +50,49 @@ public record Packet(
 
   public static Packet udp(String srcMac, String dstMac, IPAddress src, IPAddress dst, int sport, int dport) {
     return new Packet(srcMac, dstMac, src.isIPv4() ? IPV4 : IPV6, Optional.empty(), Optional.of(src), Optional.of(dst),
-        UDP, false, sport, dport, 0, Optional.empty(), Optional.empty());
+        UDP, false, sport, dport, 0, Optional.empty(), Optional.empty(), false);
   }
 
   public static Packet tcp(String srcMac, String dstMac, IPAddress src, IPAddress dst, int dport) {
     return new Packet(srcMac, dstMac, src.isIPv4() ? IPV4 : IPV6, Optional.empty(), Optional.of(src), Optional.of(dst),
-        TCP, false, 40000, dport, 0, Optional.empty(), Optional.empty());
+        TCP, false, 40000, dport, 0, Optional.empty(), Optional.empty(), false);
   }
 
   /** ICMP (IPv4) or ICMPv6 of {@code type}; NDP types carry {@code target}. */
   public static Packet icmp(String srcMac, String dstMac, IPAddress src, IPAddress dst, int type, Optional<IPAddress> target) {
     boolean v4 = src.isIPv4();
     return new Packet(srcMac, dstMac, v4 ? IPV4 : IPV6, Optional.empty(), Optional.of(src), Optional.of(dst),
-        v4 ? ICMP : ICMPV6, false, 0, 0, type, target, Optional.empty());
+        v4 ? ICMP : ICMPV6, false, 0, 0, type, target, Optional.empty(), false);
   }
 
   public static Packet igmp(String srcMac, IPAddress src, int type) {
     return new Packet(srcMac, "01:00:5e:00:00:01", IPV4, Optional.empty(), Optional.of(src), Optional.of(ip("224.0.0.1")),
-        IGMP, false, 0, 0, type, Optional.empty(), Optional.empty());
+        IGMP, false, 0, 0, type, Optional.empty(), Optional.empty(), false);
   }
 
   /** ARP with operation {@code op} (1 request, 2 reply), sender {@code sha}/{@code spa}, target {@code tpa}. */
   public static Packet arp(String srcMac, String dstMac, int op, String sha, IPAddress spa, IPAddress tpa) {
     return new Packet(srcMac, dstMac, ARP, Optional.empty(), Optional.of(spa), Optional.empty(), 0, false, 0, 0, op,
-        Optional.of(tpa), Optional.of(sha));
+        Optional.of(tpa), Optional.of(sha), false);
   }
 
   /** A frame of another ethertype (or an 802.3 length below 0x600) with no payload netfence understands. */
   public static Packet raw(String srcMac, String dstMac, int ethertype) {
     return new Packet(srcMac, dstMac, ethertype, Optional.empty(), Optional.empty(), Optional.empty(), 0, false, 0, 0, 0,
-        Optional.empty(), Optional.empty());
+        Optional.empty(), Optional.empty(), false);
   }
 
   public Packet withVlan(int id) {
-    return new Packet(srcMac, dstMac, ethertype, Optional.of(id), src, dst, l4, hopByHop, sport, dport, type, target, arpSha);
+    return new Packet(srcMac, dstMac, ethertype, Optional.of(id), src, dst, l4, hopByHop, sport, dport, type, target, arpSha, firstFragment);
   }
 
   public Packet withHopByHop() {
-    return new Packet(srcMac, dstMac, ethertype, vlan, src, dst, l4, true, sport, dport, type, target, arpSha);
+    return new Packet(srcMac, dstMac, ethertype, vlan, src, dst, l4, true, sport, dport, type, target, arpSha, firstFragment);
+  }
+
+  /** Only the first fragment of this ICMPv6 packet, its ICMPv6 header pushed into the second by extension headers. */
+  public Packet asFirstFragmentOnly() {
+    return new Packet(srcMac, dstMac, ethertype, vlan, src, dst, l4, hopByHop, sport, dport, type, target, arpSha, true);
   }
 
   public boolean isIp() {

@@ -110,6 +110,16 @@ class EvaluatorTest {
         .isNotEmpty().allMatch(n -> n.startsWith("VLAN-tagged"));
   }
 
+  /** RFC 7113: an RA whose ICMPv6 header sits in the second fragment passes unless the fragment guard drops it. */
+  @Test
+  void withoutTheFragmentGuardAnRaInTheSecondFragmentLeaks() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var tables = withoutRule(NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT)), "vm6_frag", "frag_evasion");
+    var m = run(tables, policy);
+    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK).extracting(r -> r.c().name())
+        .isNotEmpty().allMatch(n -> n.contains("second IPv6 fragment"));
+  }
+
   /** The tables with the rules of {@code chain} that count in {@code counter} removed. */
   private static List<Nft.Table> withoutRule(List<Nft.Table> tables, String chain, String counter) {
     var out = new ArrayList<Nft.Table>();
