@@ -37,18 +37,39 @@ final class Sandbox implements AutoCloseable {
     this.lock = lock;
   }
 
+  /** How long a lab waits for another one to finish before giving up. */
+  private static final java.time.Duration WAIT_FOR_OTHER_LAB = java.time.Duration.ofSeconds(120);
+
   static Sandbox open() {
     try {
       var channel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = channel.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException sameJvm) {
-        lock = null;
-      }
-      if (lock == null) {
-        channel.close();
-        throw new IllegalStateException("another netfence lab is running (it holds " + LOCK + ")");
+      FileLock lock = null;
+      // Another lab (another shell, another test run) finishes within seconds: wait for it a while.
+      long deadline = System.nanoTime() + WAIT_FOR_OTHER_LAB.toNanos();
+      boolean told = false;
+      while (lock == null) {
+        try {
+          lock = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException sameJvm) {
+          lock = null;
+        }
+        if (lock != null) break;
+        if (System.nanoTime() > deadline) {
+          channel.close();
+          throw new IllegalStateException("another netfence lab is still running after " + WAIT_FOR_OTHER_LAB.toSeconds()
+              + " s (it holds " + LOCK + ")");
+        }
+        if (!told) {
+          System.err.println("netfence: another lab is running; waiting for it to finish");
+          told = true;
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          channel.close();
+          throw new IllegalStateException("interrupted while waiting for another lab");
+        }
       }
       var sandbox = new Sandbox(channel, lock);
       deleteLeftovers();
