@@ -14,9 +14,9 @@ import java.util.Optional;
  * The link events of one namespace (rtnetlink group {@code RTNLGRP_LINK}),
  * read from a netlink socket without polling: a link appearing, changing
  * (up/down, attached to a bridge) or disappearing. On open it asks the
- * kernel for every existing link once, so the first events describe what is
- * already there and bridge masters can be named (the kernel gives them by
- * index).
+ * kernel for every existing link once ({@link #existing}), so bridge masters
+ * can be named (the kernel gives them by index) and nothing is missed
+ * between looking and listening.
  *
  * <pre>{@code
  * try (var events = LinkEvents.open(Netns.current())) {
@@ -35,6 +35,7 @@ public final class LinkEvents implements AutoCloseable {
   }
 
   private static final int RTNLGRP_LINK = 1;
+  private static final int NLMSG_DONE = 3;
   private static final int RTM_NEWLINK = 16;
   private static final int RTM_DELLINK = 17;
   private static final int RTM_GETLINK = 18;
@@ -48,8 +49,17 @@ public final class LinkEvents implements AutoCloseable {
   /** ifindex to name, from every event seen (the dump fills it first): how masters get their names. */
   private final Map<Integer, String> names = new HashMap<>();
 
+  /** The links that existed at open (the dump), with any events that raced it. */
+  private final List<Link> existing = new ArrayList<>();
+  private boolean done;
+
   private LinkEvents(NetlinkSocket socket) {
     this.socket = socket;
+  }
+
+  /** The links the namespace had when it was opened: the answer to the dump, in kernel order. */
+  public List<Link> existing() {
+    return List.copyOf(existing);
   }
 
   /** Subscribes to the link events of {@code ns} and requests the existing links. */
@@ -59,7 +69,17 @@ public final class LinkEvents implements AutoCloseable {
     ByteBuffer req = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder());
     req.putInt(32).putShort((short) RTM_GETLINK).putShort((short) (NLM_F_REQUEST | NLM_F_DUMP)).putInt(1).putInt(0);
     s.send(req.array());
-    return new LinkEvents(s);
+    var events = new LinkEvents(s);
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (!events.done && System.nanoTime() < end) {
+      var d = s.receive(Duration.ofSeconds(1));
+      if (d.isPresent() && d.get() != NetlinkSocket.OVERRUN) events.existing.addAll(events.parse(d.get()));
+    }
+    if (!events.done) {
+      s.close();
+      throw new IllegalStateException("the kernel did not answer the link dump");
+    }
+    return events;
   }
 
   /** The link messages of the next datagram, waiting at most {@code timeout}; empty on timeout. */
@@ -79,6 +99,7 @@ public final class LinkEvents implements AutoCloseable {
       int len = b.getInt(at);
       int type = b.getShort(at + 4) & 0xffff;
       if (len < 16 || at + len > datagram.length) break;
+      if (type == NLMSG_DONE) done = true;
       if ((type == RTM_NEWLINK || type == RTM_DELLINK) && len >= 32) {
         int index = b.getInt(at + 16 + 4); // ifinfomsg: family, pad, type (u16), index, flags, change
         int flags = b.getInt(at + 16 + 8);

@@ -43,6 +43,21 @@ public final class NftPolicy {
 
   private NftPolicy() {}
 
+  /** A per-VM drop counter's name, split: the VM interface's tap and the reason. */
+  public record VmCounter(String tap, String reason) {
+    /** The counter object's name: {@code reason:tap} (neither holds a colon, so it splits back). */
+    public String name() {
+      return reason + ":" + tap;
+    }
+  }
+
+  /** The tap and reason of a per-VM counter's name; empty for the table-wide reason counters. */
+  public static Optional<VmCounter> vmCounter(String name) {
+    int colon = name.indexOf(':');
+    if (colon < 0) return Optional.empty();
+    return Optional.of(new VmCounter(name.substring(colon + 1), name.substring(0, colon)));
+  }
+
   /** The tables for this host: bridge and/or inet, only those it needs. */
   public static List<Nft.Table> tables(HostPolicy policy) {
     return tables(policy, List.of());
