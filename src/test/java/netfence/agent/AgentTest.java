@@ -2,6 +2,7 @@ package netfence.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -68,6 +69,34 @@ class AgentTest {
       ns.exec("ip", "link", "set", "intruder", "master", "br100").orThrow();
       waitFor(() -> ns.exec("nft", "list", "set", "bridge", "netfence", "foreign_ports").stdout().contains("\"intruder\""), "intruder in foreign_ports");
       System.out.printf("foreign port in @foreign_ports %.2f ms after ip link set master returned%n", (System.nanoTime() - t0) / 1e6);
+    }
+  }
+
+  @Test
+  void aForgedSourceFrameCountsInThatVmsForgedSrcCounter() throws Exception {
+    Kernel.require("nft", "ip", "python3");
+    Path rawpkt = Files.createTempFile("nfag-rawpkt", ".py");
+    try (var in = AgentTest.class.getResourceAsStream("/netfence/lab/rawpkt.py")) {
+      Files.write(rawpkt, in.readAllBytes());
+    }
+    try (var ns = Netns.create("nfag-atk"); var vm = Netns.create("nfag-atkvm");
+        var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), s -> {})) {
+      ns.exec("ip", "link", "add", "tap1", "type", "veth", "peer", "name", "eth0", "netns", vm.name()).orThrow();
+      vm.exec("ip", "link", "set", "eth0", "address", "02:00:f0:a9:c4:4e", "up").orThrow();
+      waitFor(() -> agent.status().stream().anyMatch(s -> s.tap().equals("tap1") && s.state() == Agent.State.APPLIED), "tap1 APPLIED");
+      // vm1's own MAC, someone else's source address (198.51.100.99), UDP to vm2.
+      String frame = "ffffffffffff" + "0200f0a9c44e" + "0800"
+          + "4500001c0000400040110000" + "c6336463" + "c633640c" + "30393039000800" + "00";
+      vm.exec(List.of("python3", rawpkt.toString(), "send", "eth0"), frame + "\n").orThrow();
+      String line = "netfence_vm_drops_total{vm=\"vm1\",tap=\"tap1\",reason=\"forged_src\"} 1";
+      waitFor(() -> agent.metrics().contains(line), line);
+      var vm1 = agent.status().stream().filter(s -> s.vm().equals("vm1")).findFirst().orElseThrow();
+      System.out.println("after one forged-source frame: " + vm1);
+      assertThat(vm1.drops()).containsEntry("forged_src", 1L).containsEntry("forged_mac", 0L);
+      assertThat(agent.status()).filteredOn(s -> !s.vm().equals("vm1")).allSatisfy(s -> assertThat(s.drops().values()).containsOnly(0L));
+      assertThat(agent.metrics()).contains("netfence_drops_total{family=\"bridge\",reason=\"forged_src\"} 1");
+    } finally {
+      Files.deleteIfExists(rawpkt);
     }
   }
 
