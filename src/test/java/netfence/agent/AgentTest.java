@@ -44,6 +44,26 @@ class AgentTest {
   }
 
   @Test
+  void aRoutedTapGetsItsAddressesRoutesAndSysctlsAndADeletedVmsRoutesGo() throws Exception {
+    Kernel.require("nft", "ip", "sysctl");
+    var routed = Examples.load(Path.of("examples/microvm-routed.yaml"));
+    try (var ns = Netns.create("nfag-routed"); var agent = Agent.start(ns, "hv1", routed, Duration.ofSeconds(60), s -> {})) {
+      ns.exec("ip", "link", "add", "vm26", "type", "veth", "peer", "name", "vm26p").orThrow();
+      waitFor(() -> agent.status().stream().anyMatch(s -> s.tap().equals("vm26") && s.state() == Agent.State.APPLIED), "vm26 APPLIED");
+      String routes = ns.exec("ip", "route", "show", "proto", "110").orThrow().stdout();
+      assertThat(routes).contains("10.0.0.26 dev vm26").contains("10.0.1.0/28 via 10.0.0.26 dev vm26");
+      assertThat(ns.exec("ip", "-6", "route", "show", "proto", "110").orThrow().stdout()).contains("fd00:0:0:2::/64 via fd00:0:0:1::1a dev vm26");
+      assertThat(ns.exec("ip", "-j", "addr", "show", "vm26").orThrow().stdout()).contains("\"local\":\"10.0.0.0\",\"prefixlen\":32").contains("\"local\":\"fd00:0:0:1::\",\"prefixlen\":128");
+      assertThat(ns.exec("sysctl", "-n", "net.ipv4.conf.vm26.rp_filter", "net.ipv6.conf.vm26.accept_ra").orThrow().stdout().lines())
+          .containsExactly("1", "0");
+      var after = new Inventory(routed.hosts(), routed.networks(), routed.vms().stream().filter(v -> !v.name().equals("builder")).toList());
+      agent.onChange(new StateStore.Change(2, routed, after));
+      assertThat(ns.exec("ip", "route", "show", "proto", "110").orThrow().stdout()).doesNotContain("vm26");
+      assertThat(ns.exec("nft", "-j", "list", "table", "inet", "netfence").orThrow().stdout()).doesNotContain("vm26");
+    }
+  }
+
+  @Test
   void aDeletedVmsElementsAreGoneWithoutAReload() throws Exception {
     Kernel.require("nft", "ip");
     try (var ns = Netns.create("nfag-del"); var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), s -> {})) {
