@@ -158,7 +158,12 @@ public final class Agent implements AutoCloseable {
     inventory = after;
     if (!before.networks().equals(after.networks()) || !before.host(host).equals(after.host(host))) {
       // Bridges, trusted ports, NAT, host services: table-wide, so the full apply.
-      fullApply();
+      try {
+        fullApply();
+      } catch (ApplyException e) {
+        // The ports are FAILED with the reason; the periodic apply retries.
+        log.accept("netfence: applying revision " + c.revision() + " failed: " + e.getMessage());
+      }
       changeLatency.observeNanos(System.nanoTime() - t0);
       return;
     }
