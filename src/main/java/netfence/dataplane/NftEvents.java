@@ -1,20 +1,10 @@
 package netfence.dataplane;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The nftables netlink multicast group of one namespace, read directly
@@ -30,91 +20,21 @@ public final class NftEvents implements AutoCloseable {
    */
   public record Generation(long id, long pid, String process) {}
 
-  private static final int AF_NETLINK = 16;
-  private static final int SOCK_RAW = 3;
-  private static final int SOCK_CLOEXEC = 0x80000;
-  private static final int NETLINK_NETFILTER = 12;
-  private static final int SOL_SOCKET = 1;
-  private static final int SO_RCVTIMEO = 20;
-  private static final int SO_RCVBUF = 8;
-  private static final int SOL_NETLINK = 270;
-  private static final int NETLINK_ADD_MEMBERSHIP = 1;
   private static final int NFNLGRP_NFTABLES = 7;
   private static final int NFT_MSG_NEWGEN = (10 << 8) | 15; // NFNL_SUBSYS_NFTABLES, NFT_MSG_NEWGEN
   private static final int NFTA_GEN_ID = 1;
   private static final int NFTA_GEN_PROC_PID = 2;
   private static final int NFTA_GEN_PROC_NAME = 3;
-  private static final int CLONE_NEWNET = 0x40000000;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final MethodHandle SOCKET = handle("socket", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-  private static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-  private static final MethodHandle SETSOCKOPT = handle("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-      ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-  private static final MethodHandle RECV = handle("recv", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-      ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-  private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-  private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-  private static final MethodHandle SETNS = handle("setns", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+  private final NetlinkSocket socket;
 
-  private final int fd;
-  private final Arena arena = Arena.ofShared();
-  private final MemorySegment buffer = arena.allocate(1 << 16);
-
-  private NftEvents(int fd) {
-    this.fd = fd;
-  }
-
-  private static MethodHandle handle(String name, FunctionDescriptor d) {
-    return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), d);
+  private NftEvents(NetlinkSocket socket) {
+    this.socket = socket;
   }
 
   /** Subscribes to the nftables events of {@code ns}. The socket stays in that namespace whichever thread reads it. */
   public static NftEvents open(Netns ns) {
-    ExecutorService t = Executors.newSingleThreadExecutor(r -> {
-      Thread th = new Thread(r, "nft-events-open");
-      th.setDaemon(true);
-      return th;
-    });
-    try {
-      return t.submit(() -> {
-        try (Arena a = Arena.ofConfined()) {
-          if (!ns.isCurrent()) {
-            int nsfd = (int) OPEN.invokeExact(a.allocateFrom("/run/netns/" + ns.name()), 0x80000);
-            if (nsfd < 0) throw new IllegalStateException("cannot open network namespace " + ns.name());
-            int rc = (int) SETNS.invokeExact(nsfd, CLONE_NEWNET);
-            int ignored = (int) CLOSE.invokeExact(nsfd);
-            if (rc != 0) throw new IllegalStateException("setns into " + ns.name() + " failed");
-          }
-          int fd = (int) SOCKET.invokeExact(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-          if (fd < 0) throw new IllegalStateException("cannot open a netfilter netlink socket");
-          MemorySegment addr = a.allocate(12);
-          addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
-          int rc = (int) BIND.invokeExact(fd, addr, 12);
-          MemorySegment group = a.allocateFrom(ValueLayout.JAVA_INT, NFNLGRP_NFTABLES);
-          int rc2 = (int) SETSOCKOPT.invokeExact(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group, 4);
-          MemorySegment size = a.allocateFrom(ValueLayout.JAVA_INT, 4 << 20);
-          int rc3 = (int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
-          if (rc != 0 || rc2 != 0) {
-            int ignored = (int) CLOSE.invokeExact(fd);
-            throw new IllegalStateException("cannot join the nftables netlink group");
-          }
-          return new NftEvents(fd);
-        } catch (RuntimeException e) {
-          throw e;
-        } catch (Throwable e) {
-          throw new IllegalStateException(e);
-        }
-      }).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted");
-    } finally {
-      t.shutdown();
-    }
+    return new NftEvents(NetlinkSocket.open(ns, NetlinkSocket.NETLINK_NETFILTER, NFNLGRP_NFTABLES, "nftables"));
   }
 
   /**
@@ -125,28 +45,15 @@ public final class NftEvents implements AutoCloseable {
    */
   public Optional<Generation> next(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (Arena a = Arena.ofConfined()) {
-      while (true) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) return Optional.empty();
-        MemorySegment tv = a.allocate(16);
-        tv.set(ValueLayout.JAVA_LONG, 0, left / 1_000_000_000L);
-        tv.set(ValueLayout.JAVA_LONG, 8, Math.max(1000, (left % 1_000_000_000L) / 1000));
-        int rc = (int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
-        long n = (long) RECV.invokeExact(fd, buffer, buffer.byteSize(), 0);
-        if (n < 0) {
-          // Timed out (EAGAIN), or the kernel dropped messages (ENOBUFS) and returned early:
-          // then someone changed something, and the caller must check.
-          if (System.nanoTime() < deadline - 1_000_000) return Optional.of(new Generation(-1, -1, "(events lost)"));
-          return Optional.empty();
-        }
-        Optional<Generation> g = parse(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
-        if (g.isPresent()) return g;
-      }
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IllegalStateException(e);
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) return Optional.empty();
+      Optional<byte[]> d = socket.receive(Duration.ofNanos(left));
+      if (d.isEmpty()) return Optional.empty();
+      // The kernel dropped messages: someone changed something, and the caller must check.
+      if (d.get() == NetlinkSocket.OVERRUN) return Optional.of(new Generation(-1, -1, "(events lost)"));
+      Optional<Generation> g = parse(d.get());
+      if (g.isPresent()) return g;
     }
   }
 
@@ -187,11 +94,6 @@ public final class NftEvents implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      int ignored = (int) CLOSE.invokeExact(fd);
-    } catch (Throwable ignored) {
-      // closing a socket cannot be retried
-    }
-    arena.close();
+    socket.close();
   }
 }

@@ -29,8 +29,7 @@ record Sysctls(Map<String, String> writes, List<String> notes) {
     for (var routed : policy.routed()) {
       for (Port p : routed.ports()) {
         if (!links.exists(p.tap())) continue;
-        want.put(key("net", "ipv4", "conf", p.tap(), "rp_filter"), "1");
-        want.put(key("net", "ipv6", "conf", p.tap(), "accept_ra"), "0");
+        want.putAll(tap(p.tap()));
       }
     }
     if (want.isEmpty()) return new Sysctls(Map.of(), List.of());
@@ -53,6 +52,14 @@ record Sysctls(Map<String, String> writes, List<String> notes) {
           + " check is loose; netfence's nft source checks still hold");
     }
     return new Sysctls(writes, notes);
+  }
+
+  /** What one routed tap needs: strict reverse path filtering, no router advertisements. */
+  static Map<String, String> tap(String tap) {
+    var m = new LinkedHashMap<String, String>();
+    m.put(key("net", "ipv4", "conf", tap, "rp_filter"), "1");
+    m.put(key("net", "ipv6", "conf", tap, "accept_ra"), "0");
+    return m;
   }
 
   /** The key of an interface's setting; names with a dot need the slash form. */

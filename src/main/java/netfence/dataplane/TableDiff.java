@@ -35,8 +35,17 @@ final class TableDiff {
 
   record Same() implements Outcome {}
 
-  /** Only elements differ: remove {@code deletes}, then add {@code adds}. */
-  record Elements(List<ElementChange> deletes, List<ElementChange> adds) implements Outcome {}
+  /**
+   * Only elements differ: remove {@code deletes}, then add {@code adds}. Per-VM
+   * counters come and go with their VM's elements, so they are elements too:
+   * {@code counterAdds} before the element adds, {@code counterDeletes} after the deletes.
+   */
+  record Elements(List<ElementChange> deletes, List<ElementChange> adds, List<String> counterDeletes, List<String> counterAdds)
+      implements Outcome {
+    Elements(List<ElementChange> deletes, List<ElementChange> adds) {
+      this(deletes, adds, List.of(), List.of());
+    }
+  }
 
   /** The structure differs, or the table is missing; {@code reason} says how. */
   record Replace(String reason) implements Outcome {}
@@ -58,14 +67,18 @@ final class TableDiff {
       for (var e : h) if (!d.contains(e)) deletes.add(new ElementChange(w.name(), e));
       for (var e : d) if (!h.contains(e)) adds.add(new ElementChange(w.name(), e));
     }
-    if (deletes.isEmpty() && adds.isEmpty()) return new Same();
-    return new Elements(deletes, adds);
+    var counterDeletes = have.counters().stream().filter(c -> isVm(c) && !want.counters().contains(c)).toList();
+    var counterAdds = want.counters().stream().filter(c -> isVm(c) && !have.counters().contains(c)).toList();
+    if (deletes.isEmpty() && adds.isEmpty() && counterDeletes.isEmpty() && counterAdds.isEmpty()) return new Same();
+    return new Elements(deletes, adds, counterDeletes, counterAdds);
   }
 
   /** The first structural difference, named for a human; empty when only elements differ. */
   private static Optional<String> structureDifference(Nft.Table want, Nft.Table have) {
-    if (!want.counters().equals(have.counters())) {
-      return Optional.of("counters differ: " + have.counters() + " instead of " + want.counters());
+    var wantReasons = want.counters().stream().filter(c -> !isVm(c)).toList();
+    var haveReasons = have.counters().stream().filter(c -> !isVm(c)).toList();
+    if (!wantReasons.equals(haveReasons)) {
+      return Optional.of("counters differ: " + haveReasons + " instead of " + wantReasons);
     }
     if (!names(want.sets(), Nft.Set::name).equals(names(have.sets(), Nft.Set::name))) {
       return Optional.of("sets differ: " + names(have.sets(), Nft.Set::name) + " instead of " + names(want.sets(), Nft.Set::name));
@@ -93,12 +106,16 @@ final class TableDiff {
     return Optional.empty();
   }
 
+  private static boolean isVm(String counter) {
+    return netfence.render.nft.NftPolicy.vmCounter(counter).isPresent();
+  }
+
   private static <T> List<String> names(List<T> items, java.util.function.Function<T, String> name) {
     return items.stream().map(name).toList();
   }
 
   private static Nft.Set withoutElements(Nft.Set s) {
-    return new Nft.Set(s.name(), s.key(), s.interval(), s.verdicts(), List.of());
+    return new Nft.Set(s.name(), s.key(), s.interval(), s.data(), List.of());
   }
 
   // ---- canonical form -------------------------------------------------------
@@ -117,14 +134,14 @@ final class TableDiff {
         .map(e -> {
           var key = new ArrayList<String>();
           for (int i = 0; i < e.key().size(); i++) key.add(value(s.key().get(i), e.key().get(i)));
-          return new Nft.Element(key, e.verdict());
+          return new Nft.Element(key, e.verdict(), e.counter());
         })
         .distinct()
         .sorted(Comparator.comparing(NftText::element))
         .toList();
     // A set is declared by type: which field of that type a rule looks it up by is the rule's business.
     var key = s.key().stream().map(TableDiff::representative).toList();
-    return new Nft.Set(s.name(), key, s.interval(), s.verdicts(), elements);
+    return new Nft.Set(s.name(), key, s.interval(), s.data(), elements);
   }
 
   private static Field representative(Field f) {

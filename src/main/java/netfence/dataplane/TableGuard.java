@@ -3,6 +3,7 @@ package netfence.dataplane;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import netfence.model.Inventory;
 
@@ -26,15 +27,16 @@ public final class TableGuard implements AutoCloseable {
   private final AtomicLong checks = new AtomicLong();
   private volatile boolean stop;
 
-  private TableGuard(Netns ns, Supplier<Inventory> desired, String host, Consumer<String> log) {
+  private TableGuard(Netns ns, Supplier<Inventory> desired, String host, Consumer<String> log, LongPredicate alsoOurs) {
     NftEvents events = NftEvents.open(ns);
     NftSession session = NftSession.open(ns, log);
-    long mine = session.committer().orElse(-1);
+    long own = session.committer().orElse(-1);
+    LongPredicate mine = pid -> pid == own || alsoOurs.test(pid);
     this.thread = Thread.ofPlatform().name("netfence-guard").daemon().unstarted(() -> {
       try (events; session) {
         while (!stop) {
           var g = events.next(Duration.ofMillis(250));
-          if (g.isEmpty() || g.get().pid() == mine) continue;
+          if (g.isEmpty() || mine.test(g.get().pid())) continue;
           // Let the other transaction's burst settle, then look once.
           while (events.next(Duration.ofMillis(20)).isPresent()) {
             // drain
@@ -58,7 +60,16 @@ public final class TableGuard implements AutoCloseable {
 
   /** Starts guarding {@code host}'s policy in {@code ns}; {@code desired} is asked for the inventory at each restore. */
   public static TableGuard start(Netns ns, Supplier<Inventory> desired, String host, Consumer<String> log) {
-    var g = new TableGuard(ns, desired, host, log);
+    return start(ns, desired, host, log, pid -> false);
+  }
+
+  /**
+   * The same, also ignoring the generations {@code alsoOurs} says are
+   * netfence's (the agent's own session commits element changes the guard
+   * need not check).
+   */
+  public static TableGuard start(Netns ns, Supplier<Inventory> desired, String host, Consumer<String> log, LongPredicate alsoOurs) {
+    var g = new TableGuard(ns, desired, host, log, alsoOurs);
     g.thread.start();
     return g;
   }

@@ -30,9 +30,24 @@ public final class VmUpdate {
     var old = elements(before);
     var now = elements(after);
     var b = new StringBuilder();
+    // Per-VM counters exist before the counter-map elements that name them, and outlive theirs.
+    counters(b, "add", after, before);
     emit(b, "delete", old, now);
     emit(b, "add", now, old);
+    counters(b, "delete", before, after);
     return b.toString();
+  }
+
+  /** {@code verb} each per-VM counter of {@code these} that {@code others} does not have. */
+  private static void counters(StringBuilder b, String verb, Optional<Port> these, Optional<Port> others) {
+    if (these.isEmpty()) return;
+    var keep = others.filter(o -> NftPolicy.family(o).equals(NftPolicy.family(these.get())))
+        .map(NftPolicy::portCounters).orElse(List.of());
+    for (String c : NftPolicy.portCounters(these.get())) {
+      if (!keep.contains(c)) {
+        b.append(verb).append(" counter ").append(NftPolicy.family(these.get())).append(' ').append(NftPolicy.TABLE).append(' ').append(c).append('\n');
+      }
+    }
   }
 
   /** Elements by "family set", from the port's contribution. */
@@ -48,8 +63,8 @@ public final class VmUpdate {
       var keep = new HashSet<>(others.getOrDefault(key, List.of()));
       var changed = new ArrayList<String>();
       for (var e : list) {
-        // A verdict-map element is deleted by its key alone.
-        if (!keep.contains(e)) changed.add(verb.equals("delete") && e.verdict().isPresent() ? String.join(" . ", e.key()) : NftText.element(e));
+        // A map element (verdict or counter) is deleted by its key alone.
+        if (!keep.contains(e)) changed.add(verb.equals("delete") && e.mapped() ? String.join(" . ", e.key()) : NftText.element(e));
       }
       if (!changed.isEmpty()) {
         String[] familySet = key.split(" ", 2);

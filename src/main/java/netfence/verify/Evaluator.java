@@ -140,7 +140,9 @@ public final class Evaluator {
           var o = run(table, target, ctx, depth + 1);
           if (o.accept().isPresent()) return o;
         }
+        // Per-VM drop counters: counting does not decide anything.
         case Nft.Notrack n -> { }
+        case Nft.CountIn c -> { }
         case Nft.Vmap nested -> throw new IllegalStateException("a verdict map yielding a verdict map");
       }
     }

@@ -170,6 +170,12 @@ public final class NftJson {
           matches.add(match(v, at));
         }
         case "counter" -> {
+          if (v.has("map")) {
+            String data = v.path("map").path("data").asText("");
+            if (!data.startsWith("@")) throw new NotRepresentable(at + ": counter map with an anonymous map: " + e);
+            verdict = Optional.of(new Nft.CountIn(fields(v.path("map").path("key"), at), data.substring(1)));
+            continue;
+          }
           if (!v.isTextual()) throw new NotRepresentable(at + ": anonymous counter (only named counters are used): " + e);
           if (counter.isPresent()) throw new NotRepresentable(at + ": two counters in one rule");
           counter = Optional.of(v.asText());
@@ -272,10 +278,12 @@ public final class NftJson {
 
   private static Nft.Set set(JsonNode s, Map<String, List<Field>> lookupKeys, String at) {
     known(s, at, Set.of("family", "table", "name", "handle", "type", "map", "flags", "elem"));
-    boolean verdicts = s.has("map");
-    if (verdicts && !s.path("map").asText().equals("verdict")) {
-      throw new NotRepresentable(at + ": a map to " + s.path("map") + " (only verdict maps are used)");
-    }
+    Nft.Data data = switch (s.path("map").asText("")) {
+      case "" -> Nft.Data.NONE;
+      case "verdict" -> Nft.Data.VERDICT;
+      case "counter" -> Nft.Data.COUNTER;
+      default -> throw new NotRepresentable(at + ": a map to " + s.path("map") + " (only verdict and counter maps are used)");
+    };
     boolean interval = false;
     for (JsonNode flag : s.path("flags")) {
       if (flag.asText().equals("interval")) interval = true;
@@ -290,8 +298,8 @@ public final class NftJson {
       throw new NotRepresentable(at + ": declared as " + types + " but looked up by " + key);
     }
     var elements = new ArrayList<Nft.Element>();
-    for (JsonNode e : s.path("elem")) elements.add(element(e, types, verdicts, at));
-    return new Nft.Set(s.path("name").asText(), key, interval, verdicts, elements);
+    for (JsonNode e : s.path("elem")) elements.add(element(e, types, data, at));
+    return new Nft.Set(s.path("name").asText(), key, interval, data, elements);
   }
 
   /** The key of a set no rule looks up: the first field of each declared type. */
@@ -313,13 +321,16 @@ public final class NftJson {
     return out;
   }
 
-  private static Nft.Element element(JsonNode e, List<String> types, boolean verdicts, String at) {
+  private static Nft.Element element(JsonNode e, List<String> types, Nft.Data data, String at) {
     Optional<Nft.Verdict> verdict = Optional.empty();
+    Optional<String> counter = Optional.empty();
     JsonNode keyNode = e;
-    if (verdicts) {
-      if (!e.isArray() || e.size() != 2) throw new NotRepresentable(at + ": map element is not [key, verdict]: " + e);
+    if (data != Nft.Data.NONE) {
+      if (!e.isArray() || e.size() != 2) throw new NotRepresentable(at + ": map element is not [key, value]: " + e);
       keyNode = e.get(0);
-      verdict = Optional.of(verdict(e.get(1), at));
+      if (data == Nft.Data.VERDICT) verdict = Optional.of(verdict(e.get(1), at));
+      else if (e.get(1).isTextual()) counter = Optional.of(e.get(1).asText());
+      else throw new NotRepresentable(at + ": counter map element's value is not a counter name: " + e);
     }
     if (keyNode.has("elem")) {
       JsonNode inner = keyNode.get("elem");
@@ -335,7 +346,7 @@ public final class NftJson {
       if (types.size() != 1) throw new NotRepresentable(at + ": element " + keyNode + " does not match type " + types);
       parts.add(value(keyNode, types.getFirst(), at));
     }
-    return new Nft.Element(parts, verdict);
+    return new Nft.Element(parts, verdict, counter);
   }
 
   /** One value in nft's text form, given its nft type. */

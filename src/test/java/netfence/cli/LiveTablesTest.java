@@ -42,7 +42,7 @@ class LiveTablesTest {
 
         // A router advertisement from a VM's own link-local meets its drop in ok6, the fast path.
         String handle = ns.exec("nft", "-a", "list", "chain", "bridge", "netfence", "ok6").orThrow().stdout().lines()
-            .filter(l -> l.contains("counter name \"ra\"")).findFirst().orElseThrow().replaceAll(".*handle ", "").strip();
+            .filter(l -> l.contains("jump drop_ra")).findFirst().orElseThrow().replaceAll(".*handle ", "").strip();
         ns.exec("nft", "delete", "rule", "bridge", "netfence", "ok6", "handle", handle).orThrow();
         Matrix tampered = VerifyCommand.evaluate(LiveTables.read(nft, out), policy, cases);
         assertThat(tampered.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK)

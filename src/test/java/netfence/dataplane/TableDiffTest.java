@@ -56,8 +56,8 @@ class TableDiffTest {
     var sets = new ArrayList<Nft.Set>();
     for (var s : d.sets()) {
       var elements = s.elements().stream().map(e -> new Nft.Element(e.key().stream().map(TableDiffTest::spelledOtherwise).toList(),
-          e.verdict())).toList();
-      sets.add(new Nft.Set(s.name(), s.key(), s.interval(), s.verdicts(), elements));
+          e.verdict(), e.counter())).toList();
+      sets.add(new Nft.Set(s.name(), s.key(), s.interval(), s.data(), elements));
     }
     var respelled = new Nft.Table(d.family(), d.name(), d.counters(), sets, d.chains());
     assertThat(TableDiff.of(respelled, Optional.of(live("bridge")))).isEqualTo(new TableDiff.Same());

@@ -43,7 +43,7 @@ class TableGuardTest {
       String before = table(ns);
       try (var guard = TableGuard.start(ns, () -> inv, "hv1", log::add)) {
         String handle = ns.exec("nft", "-a", "list", "chain", "bridge", "netfence", "vm6").orThrow().stdout().lines()
-            .filter(l -> l.contains("counter name \"ra\"")).findFirst().orElseThrow().replaceAll(".*handle ", "").strip();
+            .filter(l -> l.contains("jump drop_ra")).findFirst().orElseThrow().replaceAll(".*handle ", "").strip();
         ns.exec("nft", "delete", "rule", "bridge", "netfence", "vm6", "handle", handle).orThrow();
         waitFor(() -> table(ns).equals(before), 10_000);
         assertThat(guard.restores()).isEqualTo(1);

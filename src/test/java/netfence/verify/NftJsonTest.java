@@ -29,11 +29,16 @@ class NftJsonTest {
   void readsBothTablesWithCountersSetsAndChainsInOrder() {
     assertThat(tables).extracting(t -> t.family() + " " + t.name()).containsExactly("bridge netfence", "inet netfence");
     var bridge = table("bridge");
-    assertThat(bridge.counters()).startsWith("forged_mac", "forged_src").contains("frag_evasion").hasSize(10);
-    assertThat(bridge.sets()).extracting(Nft.Set::name).containsExactly(
-        "port_verdict", "foreign_ports", "port_mac", "ip4_addr", "ip4_net", "ip6_addr", "ip6_net", "nd_target", "arp_ok", "ethertype");
+    assertThat(bridge.counters()).startsWith("forged_mac", "forged_src").contains("frag_evasion", "forged_src/tap1", "ra/v343a-0")
+        .filteredOn(c -> !c.contains("/")).hasSize(10);
+    assertThat(bridge.sets()).extracting(Nft.Set::name).startsWith(
+        "port_verdict", "foreign_ports", "port_mac", "ip4_addr", "ip4_net", "ip6_addr", "ip6_net", "nd_target", "arp_ok", "ethertype")
+        .contains("vm_forged_src", "vm_ra");
+    assertThat(bridge.set("vm_ra").orElseThrow().data()).isEqualTo(Nft.Data.COUNTER);
+    assertThat(bridge.set("vm_ra").orElseThrow().elements()).contains(Nft.Element.counter("\"tap1\"", "ra/tap1"));
     assertThat(bridge.chains()).extracting(Nft.Chain::name)
-        .containsExactly("prerouting", "ok4", "ok6", "trusted", "from_vm", "vm4", "vm6", "pass", "vm6_frag", "vmarp");
+        .startsWith("prerouting", "ok4", "ok6", "trusted", "from_vm", "vm4", "vm6", "pass", "vm6_frag", "vmarp")
+        .contains("drop_ra", "drop_forged_src");
     assertThat(bridge.chain("prerouting").orElseThrow().hook()).contains(new Nft.Hook("filter", "prerouting", -200, "accept"));
     assertThat(table("inet").chain("postrouting").orElseThrow().hook()).contains(new Nft.Hook("nat", "postrouting", 100, "accept"));
   }
@@ -75,7 +80,10 @@ class NftJsonTest {
         new Nft.Rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "foreign_ports", false)), Optional.of("unknown_port"),
             Optional.of(new Nft.Drop())));
     var vm4 = bridge.chain("vm4").orElseThrow().rules();
-    assertThat(vm4.getFirst()).isEqualTo(new Nft.Rule(List.of(Nft.eq(UDP_SPORT, "67")), Optional.of("rogue_dhcp"), Optional.of(new Nft.Drop())));
+    assertThat(vm4.getFirst()).isEqualTo(new Nft.Rule(List.of(Nft.eq(UDP_SPORT, "67")), Optional.empty(), Optional.of(new Nft.Jump("drop_rogue_dhcp"))));
+    assertThat(bridge.chain("drop_rogue_dhcp").orElseThrow().rules()).containsExactly(
+        new Nft.Rule(List.of(), Optional.empty(), Optional.of(new Nft.CountIn(List.of(IIFNAME), "vm_rogue_dhcp"))),
+        new Nft.Rule(List.of(), Optional.of("rogue_dhcp"), Optional.of(new Nft.Drop())));
     // the dependency nft could not hide is kept as the kernel has it
     assertThat(vm4.get(1).matches()).containsExactly(Nft.eq(ETHER_TYPE, "ip"), Nft.eq(IGMP_TYPE, "membership-query"));
     assertThat(vm4.get(3).matches()).containsExactly(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true));

@@ -30,20 +30,48 @@ public final class Nft {
   }
 
   /**
-   * A named set or, with {@code verdicts}, a verdict map. {@code key} is the
-   * concatenation of fields its elements are looked up by.
+   * A named set or, by its {@code data}, a verdict map or a counter map.
+   * {@code key} is the concatenation of fields its elements are looked up by.
    */
-  public record Set(String name, List<Field> key, boolean interval, boolean verdicts, List<Element> elements) {
+  public record Set(String name, List<Field> key, boolean interval, Data data, List<Element> elements) {
     public Set {
       key = List.copyOf(key);
       elements = List.copyOf(elements);
     }
+
+    /** A set, or with {@code verdicts} a verdict map. */
+    public Set(String name, List<Field> key, boolean interval, boolean verdicts, List<Element> elements) {
+      this(name, key, interval, verdicts ? Data.VERDICT : Data.NONE, elements);
+    }
+
+    public boolean verdicts() {
+      return data == Data.VERDICT;
+    }
   }
 
-  /** A set element: one value per key field, and for a map its verdict. */
-  public record Element(List<String> key, Optional<Verdict> verdict) {
+  /** What a set maps its keys to: nothing (a set), verdicts, or named counters. */
+  public enum Data {
+    NONE, VERDICT, COUNTER
+  }
+
+  /** A set element: one value per key field, and for a map its verdict or its named counter. */
+  public record Element(List<String> key, Optional<Verdict> verdict, Optional<String> counter) {
     public Element {
       key = List.copyOf(key);
+    }
+
+    public Element(List<String> key, Optional<Verdict> verdict) {
+      this(key, verdict, Optional.empty());
+    }
+
+    /** A counter-map element: {@code key : counter}. */
+    public static Element counter(String key, String counter) {
+      return new Element(List.of(key), Optional.empty(), Optional.of(counter));
+    }
+
+    /** True for map elements, which nft deletes by their key alone. */
+    public boolean mapped() {
+      return verdict.isPresent() || counter.isPresent();
     }
 
     public static Element of(String... key) {
@@ -123,7 +151,7 @@ public final class Nft {
   }
 
   /** What a rule does. */
-  public sealed interface Verdict permits Accept, Drop, Jump, Return, Vmap, Masquerade, Notrack {}
+  public sealed interface Verdict permits Accept, Drop, Jump, Return, Vmap, Masquerade, Notrack, CountIn {}
 
   public record Accept() implements Verdict {}
 
@@ -142,6 +170,17 @@ public final class Nft {
 
   /** Source NAT to the outgoing interface's address. */
   public record Masquerade() implements Verdict {}
+
+  /**
+   * {@code counter name KEY map @map}: count in the named counter the map
+   * gives for the key, and continue; when the key is absent, nothing is counted
+   * and the rule ends there (the next rule runs).
+   */
+  public record CountIn(List<Field> key, String map) implements Verdict {
+    public CountIn {
+      key = List.copyOf(key);
+    }
+  }
 
   /** Exempt the packet from connection tracking. */
   public record Notrack() implements Verdict {}

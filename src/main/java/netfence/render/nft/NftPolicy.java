@@ -41,7 +41,36 @@ public final class NftPolicy {
   /** Drop reasons of the routed table. */
   public static final List<String> ROUTED_COUNTERS = List.of("forged_src", "rogue_dhcp", "ra", "host_input");
 
+  /**
+   * The reasons counted per VM interface too: every reason of frames that come
+   * from a VM's port (not {@code unknown_port}, whose ports are no VM's). Each
+   * has a counter map {@code vm_<reason>} (tap to the VM's counter object
+   * {@code <reason>/<tap>}) consulted in the chain {@code drop_<reason>} that
+   * the drop rules jump to: only dropped packets pay for it.
+   */
+  static final List<String> BRIDGE_VM_REASONS = BRIDGE_COUNTERS.stream().filter(r -> !r.equals("unknown_port")).toList();
+
+  static final List<String> ROUTED_VM_REASONS = ROUTED_COUNTERS;
+
   private NftPolicy() {}
+
+  /** A per-VM drop counter's name, split: the VM interface's tap and the reason. */
+  public record VmCounter(String tap, String reason) {
+    /**
+     * The counter object's name: {@code reason/tap}. Neither holds a slash, so it
+     * splits back; nft takes it unquoted (object names cannot be quoted strings).
+     */
+    public String name() {
+      return reason + "/" + tap;
+    }
+  }
+
+  /** The tap and reason of a per-VM counter's name; empty for the table-wide reason counters. */
+  public static Optional<VmCounter> vmCounter(String name) {
+    int slash = name.indexOf('/');
+    if (slash < 0) return Optional.empty();
+    return Optional.of(new VmCounter(name.substring(slash + 1), name.substring(0, slash)));
+  }
 
   /** The tables for this host: bridge and/or inet, only those it needs. */
   public static List<Nft.Table> tables(HostPolicy policy) {
@@ -85,22 +114,24 @@ public final class NftPolicy {
         new Nft.Set("ip6_net", List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), true, false, ip6net),
         new Nft.Set("nd_target", List.of(IIFNAME, ETHER_SADDR, ND_TARGET), false, false, nd),
         new Nft.Set("arp_ok", List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp));
+    var counters = new ArrayList<>(BRIDGE_COUNTERS);
+    counters.addAll(vmCounters(policy.bridges().stream().flatMap(b -> b.ports().stream()).toList()));
 
-    var forgedMac = rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true)), "forged_mac", drop());
+    var forgedMac = vmDrop(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true)), "forged_mac");
     // Where conntrack is active on the host (NAT of a routed network),
     // br_netfilter would track every bridged IPv4/IPv6 frame too: bridged traffic skips it.
     // Where it is not, notrack would be a wasted expression per packet.
     var pass = new ArrayList<Nft.Rule>();
     if (conntrackActive(policy)) pass.add(rule(List.of(), null, new Nft.Notrack()));
     pass.add(rule(List.of(), null, accept()));
-    var ra = rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop());
-    var mld = rule(List.of(Nft.eq(ICMPV6_TYPE, "mld-listener-query")), "mcast_query", drop());
-    var dhcp6 = rule(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp", drop());
-    var dhcp4 = rule(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp", drop());
-    var igmp = rule(List.of(Nft.eq(IGMP_TYPE, "membership-query")), "mcast_query", drop());
+    var ra = vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra");
+    var mld = vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "mld-listener-query")), "mcast_query");
+    var dhcp6 = vmDrop(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp");
+    var dhcp4 = vmDrop(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp");
+    var igmp = vmDrop(List.of(Nft.eq(IGMP_TYPE, "membership-query")), "mcast_query");
     var frag = rule(List.of(Nft.eq(FRAG_HDR, "exists")), null, new Nft.Jump("vm6_frag"));
-    var na = rule(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
-        new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), "nd_target", true)), "nd_spoof", drop());
+    var na = vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
+        new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), "nd_target", true)), "nd_spoof");
     var ok4 = new ArrayList<>(List.of(dhcp4, igmp));
     ok4.addAll(pass);
     var ok6 = new ArrayList<>(List.of(frag, ra, mld, dhcp6, na));
@@ -124,7 +155,7 @@ public final class NftPolicy {
         new Nft.Chain("from_vm", Optional.empty(), List.of(
             rule(List.of(), null, new Nft.Vmap(List.of(ETHER_TYPE), "ethertype")),
             // VLAN tags, STP (an 802.3 length, not an ethertype), LLDP, anything else
-            rule(List.of(), "ethertype", drop()))),
+            vmDrop(List.of(), "ethertype"))),
         new Nft.Chain("vm4", Optional.empty(), List.of(
             dhcp4,
             igmp,
@@ -132,7 +163,7 @@ public final class NftPolicy {
             forgedMac,
             rule(List.of(Nft.eq(IP_SADDR, "0.0.0.0"), Nft.eq(IP_DADDR, "255.255.255.255"),
                 Nft.eq(UDP_SPORT, "68"), Nft.eq(UDP_DPORT, "67")), null, new Nft.Jump("pass")),
-            rule(List.of(), "forged_src", drop()))),
+            vmDrop(List.of(), "forged_src"))),
         new Nft.Chain("vm6", Optional.empty(), List.of(
             frag, ra, mld, dhcp6, na,
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_net", false)), null, new Nft.Jump("pass")),
@@ -140,7 +171,7 @@ public final class NftPolicy {
             // Duplicate address detection and its MLD report come from the unspecified address.
             rule(List.of(Nft.eq(IP6_SADDR, "::"),
                 new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, new Nft.Jump("pass")),
-            rule(List.of(), "forged_src", drop()))),
+            vmDrop(List.of(), "forged_src"))),
         new Nft.Chain("pass", Optional.empty(), pass),
         // RA-guard evasion (RFC 7113): with enough extension headers behind a fragment header the
         // ICMPv6 header lands in the second fragment and "icmpv6 type" silently does not match.
@@ -148,22 +179,25 @@ public final class NftPolicy {
         // 8 bytes of the upper-layer header; later fragments fall through to the source checks.
         new Nft.Chain("vm6_frag", Optional.empty(), List.of(
             rule(List.of(Nft.ne(FRAG_OFF, "0")), null, new Nft.Return()),
-            rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("mld-listener-query", "mld-listener-report", "mld-listener-done",
+            vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("mld-listener-query", "mld-listener-report", "mld-listener-done",
                 "nd-router-solicit", "nd-router-advert", "nd-neighbor-solicit", "nd-neighbor-advert", "nd-redirect",
-                "mld2-listener-report"), false)), "frag_evasion", drop()),
+                "mld2-listener-report"), false)), "frag_evasion"),
             rule(List.of(new Nft.Equals(TH_HEAD, Nft.Op.GE, "0")), null, new Nft.Return()),
-            rule(List.of(), "frag_evasion", drop()))),
+            vmDrop(List.of(), "frag_evasion"))),
         new Nft.Chain("vmarp", Optional.empty(), List.of(
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), "arp_ok", false)), null, accept()),
             forgedMac,
-            rule(List.of(), "arp_spoof", drop()))));
+            vmDrop(List.of(), "arp_spoof"))));
     var ethertype = new Nft.Set("ethertype", List.of(ETHER_TYPE), false, true, List.of(
         new Nft.Element(List.of("ip"), Optional.of(new Nft.Jump("vm4"))),
         new Nft.Element(List.of("ip6"), Optional.of(new Nft.Jump("vm6"))),
         new Nft.Element(List.of("arp"), Optional.of(new Nft.Jump("vmarp")))));
     var allSets = new ArrayList<>(sets);
     allSets.add(ethertype);
-    return new Nft.Table("bridge", TABLE, BRIDGE_COUNTERS, allSets, chains);
+    allSets.addAll(vmCounterMaps(BRIDGE_VM_REASONS, elements));
+    var allChains = new ArrayList<>(chains);
+    allChains.addAll(dropChains(BRIDGE_VM_REASONS));
+    return new Nft.Table("bridge", TABLE, counters, allSets, allChains);
   }
 
   // ---- routed networks ------------------------------------------------------
@@ -198,12 +232,16 @@ public final class NftPolicy {
         new Nft.Set("r6_net", List.of(IIFNAME, IP6_SADDR), true, false, r6net),
         new Nft.Set("host_services", List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services),
         new Nft.Set("nat4", List.of(IP_SADDR), true, false, natSources));
-    var ra = rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra", drop());
+    var allSets = new ArrayList<>(sets);
+    allSets.addAll(vmCounterMaps(ROUTED_VM_REASONS, elements));
+    var counters = new ArrayList<>(ROUTED_COUNTERS);
+    counters.addAll(vmCounters(policy.routed().stream().flatMap(r -> r.ports().stream()).toList()));
+    var ra = vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra");
     // Conntrack runs only where NAT needs it; then traffic that does not leave through NAT skips it,
     // because tracking would cost every forwarded packet.
     boolean tracked = conntrackActive(policy);
-    var ok4 = new ArrayList<Nft.Rule>(List.of(rule(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp", drop())));
-    var ok6 = new ArrayList<Nft.Rule>(List.of(ra, rule(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp", drop())));
+    var ok4 = new ArrayList<Nft.Rule>(List.of(vmDrop(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp")));
+    var ok6 = new ArrayList<Nft.Rule>(List.of(ra, vmDrop(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp")));
     if (tracked) {
       ok4.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), "nat4", false), new Nft.InNamedSet(List.of(IP_DADDR), "nat4", true)),
           null, accept()));
@@ -228,7 +266,7 @@ public final class NftPolicy {
             ra,
             rule(List.of(Nft.eq(IP6_SADDR, "::"),
                 new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, accept()),
-            rule(List.of(), "forged_src", drop()))),
+            vmDrop(List.of(), "forged_src"))),
         // The host is not the VMs' playground: ICMP, the network's host-services, and TCP segments
         // that cannot open a connection (replies to the host's own). Stateless, so the host input
         // policy does not switch conntrack on for every packet.
@@ -238,11 +276,12 @@ public final class NftPolicy {
             rule(List.of(new Nft.InSet(L4PROTO, List.of("icmp", "ipv6-icmp"), false)), null, accept()),
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, L4PROTO, TH_DPORT), "host_services", false)), null, accept()),
             rule(List.of(Nft.ne(TCP_SYN_ACK, "syn")), null, accept()),
-            rule(List.of(), "host_input", drop())))));
+            vmDrop(List.of(), "host_input")))));
     if (!nat.isEmpty()) {
       chains.add(new Nft.Chain("postrouting", Optional.of(new Nft.Hook("nat", "postrouting", 100, "accept")), nat));
     }
-    return new Nft.Table("inet", TABLE, ROUTED_COUNTERS, sets, chains);
+    chains.addAll(dropChains(ROUTED_VM_REASONS));
+    return new Nft.Table("inet", TABLE, counters, allSets, chains);
   }
 
   /** Conntrack runs on the host only for NAT of a routed network. */
@@ -282,6 +321,7 @@ public final class NftPolicy {
           add(m, "nd_target", Nft.Element.of(tap, mac, hex128(a)));
         }
         for (var a : p.prefixes(false)) add(m, "ip6_net", Nft.Element.of(tap, mac, addr(a)));
+        for (String reason : BRIDGE_VM_REASONS) add(m, "vm_" + reason, Nft.Element.counter(tap, new VmCounter(p.tap(), reason).name()));
       }
       case RoutedNetwork r -> {
         add(m, "routed_taps", Nft.Element.of(tap));
@@ -293,6 +333,7 @@ public final class NftPolicy {
         if (r.nat() && r.ipv4().isPresent()) {
           p.prefixes(true).stream().filter(x -> !r.ipv4().get().contains(x)).forEach(x -> add(m, "nat4", Nft.Element.of(addr(x))));
         }
+        for (String reason : ROUTED_VM_REASONS) add(m, "vm_" + reason, Nft.Element.counter(tap, new VmCounter(p.tap(), reason).name()));
       }
     }
     return m;
@@ -309,6 +350,34 @@ public final class NftPolicy {
     List<Nft.Element> of(String set) {
       return bySet.getOrDefault(set, List.of());
     }
+  }
+
+  /** The named counters one VM interface owns: one per reason of its table. */
+  public static List<String> portCounters(Port p) {
+    var reasons = p.network() instanceof BridgedNetwork ? BRIDGE_VM_REASONS : ROUTED_VM_REASONS;
+    return reasons.stream().map(r -> new VmCounter(p.tap(), r).name()).toList();
+  }
+
+  private static List<String> vmCounters(List<Port> ports) {
+    return ports.stream().flatMap(p -> portCounters(p).stream()).toList();
+  }
+
+  private static List<Nft.Set> vmCounterMaps(List<String> reasons, SetElements elements) {
+    return reasons.stream()
+        .map(r -> new Nft.Set("vm_" + r, List.of(IIFNAME), false, Nft.Data.COUNTER, elements.of("vm_" + r)))
+        .toList();
+  }
+
+  /** {@code drop_<reason>}: count per VM where the port is a VM's (a miss ends that rule only), count, drop. */
+  private static List<Nft.Chain> dropChains(List<String> reasons) {
+    return reasons.stream().map(r -> new Nft.Chain("drop_" + r, Optional.empty(), List.of(
+        rule(List.of(), null, new Nft.CountIn(List.of(IIFNAME), "vm_" + r)),
+        rule(List.of(), r, drop())))).toList();
+  }
+
+  /** A drop with a per-VM reason: to its drop chain, so the common packet's path keeps its length. */
+  private static Nft.Rule vmDrop(List<Nft.Match> matches, String reason) {
+    return rule(matches, null, new Nft.Jump("drop_" + reason));
   }
 
   private static void add(java.util.Map<String, List<Nft.Element>> m, String set, Nft.Element e) {

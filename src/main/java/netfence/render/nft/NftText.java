@@ -44,13 +44,14 @@ public final class NftText {
   }
 
   private static void set(StringBuilder b, Nft.Set s) {
-    b.append('\t').append(s.verdicts() ? "map " : "set ").append(s.name()).append(" {\n");
+    b.append('\t').append(s.data() != Nft.Data.NONE ? "map " : "set ").append(s.name()).append(" {\n");
     if (s.key().stream().anyMatch(f -> f.type().isEmpty())) {
       b.append("\t\ttypeof ").append(concat(s.key()));
     } else {
       b.append("\t\ttype ").append(s.key().stream().map(Field::type).collect(Collectors.joining(" . ")));
     }
-    if (s.verdicts()) b.append(" : verdict");
+    if (s.data() == Nft.Data.VERDICT) b.append(" : verdict");
+    if (s.data() == Nft.Data.COUNTER) b.append(" : counter");
     b.append('\n');
     if (s.interval()) b.append("\t\tflags interval\n");
     if (!s.elements().isEmpty()) {
@@ -66,6 +67,7 @@ public final class NftText {
   /** An element as nft writes it inside {@code elements = { ... }}. */
   public static String element(Nft.Element e) {
     String key = String.join(" . ", e.key());
+    if (e.counter().isPresent()) return key + " : " + e.counter().get();
     return e.verdict().map(v -> key + " : " + verdict(v)).orElse(key);
   }
 
@@ -103,6 +105,7 @@ public final class NftText {
       case Nft.Vmap m -> concat(m.key()) + " vmap @" + m.map();
       case Nft.Masquerade m -> "masquerade";
       case Nft.Notrack n -> "notrack";
+      case Nft.CountIn c -> "counter name " + concat(c.key()) + " map @" + c.map();
     };
   }
 

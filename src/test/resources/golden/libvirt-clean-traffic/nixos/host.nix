@@ -75,6 +75,42 @@
       	}
       	counter frag_evasion {
       	}
+      	counter forged_mac/vnet0 {
+      	}
+      	counter forged_src/vnet0 {
+      	}
+      	counter arp_spoof/vnet0 {
+      	}
+      	counter nd_spoof/vnet0 {
+      	}
+      	counter rogue_dhcp/vnet0 {
+      	}
+      	counter ra/vnet0 {
+      	}
+      	counter ethertype/vnet0 {
+      	}
+      	counter mcast_query/vnet0 {
+      	}
+      	counter frag_evasion/vnet0 {
+      	}
+      	counter forged_mac/vnet1 {
+      	}
+      	counter forged_src/vnet1 {
+      	}
+      	counter arp_spoof/vnet1 {
+      	}
+      	counter nd_spoof/vnet1 {
+      	}
+      	counter rogue_dhcp/vnet1 {
+      	}
+      	counter ra/vnet1 {
+      	}
+      	counter ethertype/vnet1 {
+      	}
+      	counter mcast_query/vnet1 {
+      	}
+      	counter frag_evasion/vnet1 {
+      	}
       	map port_verdict {
       		type ifname : verdict
       		elements = {
@@ -143,6 +179,69 @@
       			arp : jump vmarp
       		}
       	}
+      	map vm_forged_mac {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : forged_mac/vnet0,
+      			"vnet1" : forged_mac/vnet1
+      		}
+      	}
+      	map vm_forged_src {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : forged_src/vnet0,
+      			"vnet1" : forged_src/vnet1
+      		}
+      	}
+      	map vm_arp_spoof {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : arp_spoof/vnet0,
+      			"vnet1" : arp_spoof/vnet1
+      		}
+      	}
+      	map vm_nd_spoof {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : nd_spoof/vnet0,
+      			"vnet1" : nd_spoof/vnet1
+      		}
+      	}
+      	map vm_rogue_dhcp {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : rogue_dhcp/vnet0,
+      			"vnet1" : rogue_dhcp/vnet1
+      		}
+      	}
+      	map vm_ra {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : ra/vnet0,
+      			"vnet1" : ra/vnet1
+      		}
+      	}
+      	map vm_ethertype {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : ethertype/vnet0,
+      			"vnet1" : ethertype/vnet1
+      		}
+      	}
+      	map vm_mcast_query {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : mcast_query/vnet0,
+      			"vnet1" : mcast_query/vnet1
+      		}
+      	}
+      	map vm_frag_evasion {
+      		type ifname : counter
+      		elements = {
+      			"vnet0" : frag_evasion/vnet0,
+      			"vnet1" : frag_evasion/vnet1
+      		}
+      	}
       	chain prerouting {
       		type filter hook prerouting priority -200; policy accept;
       		ether type { 8021q, 8021ad } iifname vmap @port_verdict
@@ -152,16 +251,16 @@
       		iifname @foreign_ports counter name unknown_port drop
       	}
       	chain ok4 {
-      		udp sport 67 counter name rogue_dhcp drop
-      		igmp type membership-query counter name mcast_query drop
+      		udp sport 67 jump drop_rogue_dhcp
+      		igmp type membership-query jump drop_mcast_query
       		accept
       	}
       	chain ok6 {
       		exthdr frag exists jump vm6_frag
-      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
-      		icmpv6 type mld-listener-query counter name mcast_query drop
-      		udp sport 547 counter name rogue_dhcp drop
-      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target counter name nd_spoof drop
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		icmpv6 type mld-listener-query jump drop_mcast_query
+      		udp sport 547 jump drop_rogue_dhcp
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
       		accept
       	}
       	chain trusted {
@@ -169,40 +268,76 @@
       	}
       	chain from_vm {
       		ether type vmap @ethertype
-      		counter name ethertype drop
+      		jump drop_ethertype
       	}
       	chain vm4 {
-      		udp sport 67 counter name rogue_dhcp drop
-      		igmp type membership-query counter name mcast_query drop
+      		udp sport 67 jump drop_rogue_dhcp
+      		igmp type membership-query jump drop_mcast_query
       		iifname . ether saddr . ip saddr @ip4_net jump pass
-      		iifname . ether saddr != @port_mac counter name forged_mac drop
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
       		ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 jump pass
-      		counter name forged_src drop
+      		jump drop_forged_src
       	}
       	chain vm6 {
       		exthdr frag exists jump vm6_frag
-      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
-      		icmpv6 type mld-listener-query counter name mcast_query drop
-      		udp sport 547 counter name rogue_dhcp drop
-      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target counter name nd_spoof drop
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		icmpv6 type mld-listener-query jump drop_mcast_query
+      		udp sport 547 jump drop_rogue_dhcp
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
       		iifname . ether saddr . ip6 saddr @ip6_net jump pass
-      		iifname . ether saddr != @port_mac counter name forged_mac drop
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } jump pass
-      		counter name forged_src drop
+      		jump drop_forged_src
       	}
       	chain pass {
       		accept
       	}
       	chain vm6_frag {
       		frag frag-off != 0 return
-      		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld2-listener-report } counter name frag_evasion drop
+      		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld2-listener-report } jump drop_frag_evasion
       		@th,0,64 >= 0 return
-      		counter name frag_evasion drop
+      		jump drop_frag_evasion
       	}
       	chain vmarp {
       		iifname . ether saddr . arp saddr ether . arp saddr ip @arp_ok accept
-      		iifname . ether saddr != @port_mac counter name forged_mac drop
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
+      		jump drop_arp_spoof
+      	}
+      	chain drop_forged_mac {
+      		counter name iifname map @vm_forged_mac
+      		counter name forged_mac drop
+      	}
+      	chain drop_forged_src {
+      		counter name iifname map @vm_forged_src
+      		counter name forged_src drop
+      	}
+      	chain drop_arp_spoof {
+      		counter name iifname map @vm_arp_spoof
       		counter name arp_spoof drop
+      	}
+      	chain drop_nd_spoof {
+      		counter name iifname map @vm_nd_spoof
+      		counter name nd_spoof drop
+      	}
+      	chain drop_rogue_dhcp {
+      		counter name iifname map @vm_rogue_dhcp
+      		counter name rogue_dhcp drop
+      	}
+      	chain drop_ra {
+      		counter name iifname map @vm_ra
+      		counter name ra drop
+      	}
+      	chain drop_ethertype {
+      		counter name iifname map @vm_ethertype
+      		counter name ethertype drop
+      	}
+      	chain drop_mcast_query {
+      		counter name iifname map @vm_mcast_query
+      		counter name mcast_query drop
+      	}
+      	chain drop_frag_evasion {
+      		counter name iifname map @vm_frag_evasion
+      		counter name frag_evasion drop
       	}
     '';
   };

@@ -104,6 +104,30 @@
       	}
       	counter host_input {
       	}
+      	counter forged_src/vm5 {
+      	}
+      	counter rogue_dhcp/vm5 {
+      	}
+      	counter ra/vm5 {
+      	}
+      	counter host_input/vm5 {
+      	}
+      	counter forged_src/vm6 {
+      	}
+      	counter rogue_dhcp/vm6 {
+      	}
+      	counter ra/vm6 {
+      	}
+      	counter host_input/vm6 {
+      	}
+      	counter forged_src/vm26 {
+      	}
+      	counter rogue_dhcp/vm26 {
+      	}
+      	counter ra/vm26 {
+      	}
+      	counter host_input/vm26 {
+      	}
       	set routed_taps {
       		type ifname
       		elements = {
@@ -164,6 +188,38 @@
       			10.0.1.0/28
       		}
       	}
+      	map vm_forged_src {
+      		type ifname : counter
+      		elements = {
+      			"vm5" : forged_src/vm5,
+      			"vm6" : forged_src/vm6,
+      			"vm26" : forged_src/vm26
+      		}
+      	}
+      	map vm_rogue_dhcp {
+      		type ifname : counter
+      		elements = {
+      			"vm5" : rogue_dhcp/vm5,
+      			"vm6" : rogue_dhcp/vm6,
+      			"vm26" : rogue_dhcp/vm26
+      		}
+      	}
+      	map vm_ra {
+      		type ifname : counter
+      		elements = {
+      			"vm5" : ra/vm5,
+      			"vm6" : ra/vm6,
+      			"vm26" : ra/vm26
+      		}
+      	}
+      	map vm_host_input {
+      		type ifname : counter
+      		elements = {
+      			"vm5" : host_input/vm5,
+      			"vm6" : host_input/vm6,
+      			"vm26" : host_input/vm26
+      		}
+      	}
       	chain prerouting {
       		type filter hook prerouting priority -300; policy accept;
       		iifname . ip saddr @r4_addr jump routed_ok4
@@ -171,23 +227,23 @@
       		iifname @routed_taps jump routed_in
       	}
       	chain routed_ok4 {
-      		udp sport 67 counter name rogue_dhcp drop
+      		udp sport 67 jump drop_rogue_dhcp
       		ip saddr @nat4 ip daddr != @nat4 accept
       		notrack
       		accept
       	}
       	chain routed_ok6 {
-      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
-      		udp sport 547 counter name rogue_dhcp drop
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		udp sport 547 jump drop_rogue_dhcp
       		notrack
       		accept
       	}
       	chain routed_in {
       		iifname . ip saddr @r4_net jump routed_ok4
       		iifname . ip6 saddr @r6_net jump routed_ok6
-      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
-      		counter name forged_src drop
+      		jump drop_forged_src
       	}
       	chain input {
       		type filter hook input priority 0; policy accept;
@@ -197,11 +253,27 @@
       		meta l4proto { icmp, ipv6-icmp } accept
       		iifname . meta l4proto . th dport @host_services accept
       		tcp flags & (syn | ack) != syn accept
-      		counter name host_input drop
+      		jump drop_host_input
       	}
       	chain postrouting {
       		type nat hook postrouting priority 100; policy accept;
       		ip saddr @nat4 oifname "enp0s3" masquerade
+      	}
+      	chain drop_forged_src {
+      		counter name iifname map @vm_forged_src
+      		counter name forged_src drop
+      	}
+      	chain drop_rogue_dhcp {
+      		counter name iifname map @vm_rogue_dhcp
+      		counter name rogue_dhcp drop
+      	}
+      	chain drop_ra {
+      		counter name iifname map @vm_ra
+      		counter name ra drop
+      	}
+      	chain drop_host_input {
+      		counter name iifname map @vm_host_input
+      		counter name host_input drop
       	}
     '';
   };

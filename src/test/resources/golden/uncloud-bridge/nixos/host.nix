@@ -84,6 +84,60 @@
       	}
       	counter frag_evasion {
       	}
+      	counter forged_mac/tap1 {
+      	}
+      	counter forged_src/tap1 {
+      	}
+      	counter arp_spoof/tap1 {
+      	}
+      	counter nd_spoof/tap1 {
+      	}
+      	counter rogue_dhcp/tap1 {
+      	}
+      	counter ra/tap1 {
+      	}
+      	counter ethertype/tap1 {
+      	}
+      	counter mcast_query/tap1 {
+      	}
+      	counter frag_evasion/tap1 {
+      	}
+      	counter forged_mac/v343a-0 {
+      	}
+      	counter forged_src/v343a-0 {
+      	}
+      	counter arp_spoof/v343a-0 {
+      	}
+      	counter nd_spoof/v343a-0 {
+      	}
+      	counter rogue_dhcp/v343a-0 {
+      	}
+      	counter ra/v343a-0 {
+      	}
+      	counter ethertype/v343a-0 {
+      	}
+      	counter mcast_query/v343a-0 {
+      	}
+      	counter frag_evasion/v343a-0 {
+      	}
+      	counter forged_mac/tap3 {
+      	}
+      	counter forged_src/tap3 {
+      	}
+      	counter arp_spoof/tap3 {
+      	}
+      	counter nd_spoof/tap3 {
+      	}
+      	counter rogue_dhcp/tap3 {
+      	}
+      	counter ra/tap3 {
+      	}
+      	counter ethertype/tap3 {
+      	}
+      	counter mcast_query/tap3 {
+      	}
+      	counter frag_evasion/tap3 {
+      	}
       	map port_verdict {
       		type ifname : verdict
       		elements = {
@@ -165,6 +219,78 @@
       			arp : jump vmarp
       		}
       	}
+      	map vm_forged_mac {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : forged_mac/tap1,
+      			"v343a-0" : forged_mac/v343a-0,
+      			"tap3" : forged_mac/tap3
+      		}
+      	}
+      	map vm_forged_src {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : forged_src/tap1,
+      			"v343a-0" : forged_src/v343a-0,
+      			"tap3" : forged_src/tap3
+      		}
+      	}
+      	map vm_arp_spoof {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : arp_spoof/tap1,
+      			"v343a-0" : arp_spoof/v343a-0,
+      			"tap3" : arp_spoof/tap3
+      		}
+      	}
+      	map vm_nd_spoof {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : nd_spoof/tap1,
+      			"v343a-0" : nd_spoof/v343a-0,
+      			"tap3" : nd_spoof/tap3
+      		}
+      	}
+      	map vm_rogue_dhcp {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : rogue_dhcp/tap1,
+      			"v343a-0" : rogue_dhcp/v343a-0,
+      			"tap3" : rogue_dhcp/tap3
+      		}
+      	}
+      	map vm_ra {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : ra/tap1,
+      			"v343a-0" : ra/v343a-0,
+      			"tap3" : ra/tap3
+      		}
+      	}
+      	map vm_ethertype {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : ethertype/tap1,
+      			"v343a-0" : ethertype/v343a-0,
+      			"tap3" : ethertype/tap3
+      		}
+      	}
+      	map vm_mcast_query {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : mcast_query/tap1,
+      			"v343a-0" : mcast_query/v343a-0,
+      			"tap3" : mcast_query/tap3
+      		}
+      	}
+      	map vm_frag_evasion {
+      		type ifname : counter
+      		elements = {
+      			"tap1" : frag_evasion/tap1,
+      			"v343a-0" : frag_evasion/v343a-0,
+      			"tap3" : frag_evasion/tap3
+      		}
+      	}
       	chain prerouting {
       		type filter hook prerouting priority -200; policy accept;
       		ether type { 8021q, 8021ad } iifname vmap @port_verdict
@@ -174,16 +300,16 @@
       		iifname @foreign_ports counter name unknown_port drop
       	}
       	chain ok4 {
-      		udp sport 67 counter name rogue_dhcp drop
-      		igmp type membership-query counter name mcast_query drop
+      		udp sport 67 jump drop_rogue_dhcp
+      		igmp type membership-query jump drop_mcast_query
       		accept
       	}
       	chain ok6 {
       		exthdr frag exists jump vm6_frag
-      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
-      		icmpv6 type mld-listener-query counter name mcast_query drop
-      		udp sport 547 counter name rogue_dhcp drop
-      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target counter name nd_spoof drop
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		icmpv6 type mld-listener-query jump drop_mcast_query
+      		udp sport 547 jump drop_rogue_dhcp
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
       		accept
       	}
       	chain trusted {
@@ -191,40 +317,76 @@
       	}
       	chain from_vm {
       		ether type vmap @ethertype
-      		counter name ethertype drop
+      		jump drop_ethertype
       	}
       	chain vm4 {
-      		udp sport 67 counter name rogue_dhcp drop
-      		igmp type membership-query counter name mcast_query drop
+      		udp sport 67 jump drop_rogue_dhcp
+      		igmp type membership-query jump drop_mcast_query
       		iifname . ether saddr . ip saddr @ip4_net jump pass
-      		iifname . ether saddr != @port_mac counter name forged_mac drop
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
       		ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 jump pass
-      		counter name forged_src drop
+      		jump drop_forged_src
       	}
       	chain vm6 {
       		exthdr frag exists jump vm6_frag
-      		icmpv6 type { nd-router-advert, nd-redirect } counter name ra drop
-      		icmpv6 type mld-listener-query counter name mcast_query drop
-      		udp sport 547 counter name rogue_dhcp drop
-      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target counter name nd_spoof drop
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		icmpv6 type mld-listener-query jump drop_mcast_query
+      		udp sport 547 jump drop_rogue_dhcp
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
       		iifname . ether saddr . ip6 saddr @ip6_net jump pass
-      		iifname . ether saddr != @port_mac counter name forged_mac drop
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } jump pass
-      		counter name forged_src drop
+      		jump drop_forged_src
       	}
       	chain pass {
       		accept
       	}
       	chain vm6_frag {
       		frag frag-off != 0 return
-      		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld2-listener-report } counter name frag_evasion drop
+      		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld2-listener-report } jump drop_frag_evasion
       		@th,0,64 >= 0 return
-      		counter name frag_evasion drop
+      		jump drop_frag_evasion
       	}
       	chain vmarp {
       		iifname . ether saddr . arp saddr ether . arp saddr ip @arp_ok accept
-      		iifname . ether saddr != @port_mac counter name forged_mac drop
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
+      		jump drop_arp_spoof
+      	}
+      	chain drop_forged_mac {
+      		counter name iifname map @vm_forged_mac
+      		counter name forged_mac drop
+      	}
+      	chain drop_forged_src {
+      		counter name iifname map @vm_forged_src
+      		counter name forged_src drop
+      	}
+      	chain drop_arp_spoof {
+      		counter name iifname map @vm_arp_spoof
       		counter name arp_spoof drop
+      	}
+      	chain drop_nd_spoof {
+      		counter name iifname map @vm_nd_spoof
+      		counter name nd_spoof drop
+      	}
+      	chain drop_rogue_dhcp {
+      		counter name iifname map @vm_rogue_dhcp
+      		counter name rogue_dhcp drop
+      	}
+      	chain drop_ra {
+      		counter name iifname map @vm_ra
+      		counter name ra drop
+      	}
+      	chain drop_ethertype {
+      		counter name iifname map @vm_ethertype
+      		counter name ethertype drop
+      	}
+      	chain drop_mcast_query {
+      		counter name iifname map @vm_mcast_query
+      		counter name mcast_query drop
+      	}
+      	chain drop_frag_evasion {
+      		counter name iifname map @vm_frag_evasion
+      		counter name frag_evasion drop
       	}
     '';
   };

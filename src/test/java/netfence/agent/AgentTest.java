@@ -1,0 +1,142 @@
+package netfence.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import netfence.dataplane.Netns;
+import netfence.model.Inventory;
+import netfence.store.StateStore;
+import netfence.testing.Examples;
+import netfence.testing.Kernel;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The agent in a namespace: taps come after it starts, VMs are deleted, foreign ports are plugged in. */
+@Tag("kernel")
+class AgentTest {
+  private static final Inventory UNCLOUD = Examples.load(Path.of("examples/uncloud-bridge.yaml"));
+
+  @Test
+  void tapsCreatedAfterStartAreConfiguredOnTheirLinkEvent() throws Exception {
+    Kernel.require("nft", "ip");
+    var log = new CopyOnWriteArrayList<String>();
+    try (var ns = Netns.create("nfag-taps"); var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), log::add)) {
+      assertThat(agent.status()).hasSize(3).allSatisfy(s -> assertThat(s.state()).isEqualTo(Agent.State.PENDING));
+      for (String tap : List.of("tap1", "v343a-0", "tap3")) {
+        ns.exec("ip", "link", "add", tap, "type", "veth", "peer", "name", tap + "p").orThrow();
+      }
+      waitFor(() -> agent.status().stream().allMatch(s -> s.state() == Agent.State.APPLIED), "all APPLIED");
+      for (String tap : List.of("tap1", "v343a-0", "tap3")) {
+        assertThat(ns.exec("ip", "-j", "link", "show", tap).orThrow().stdout()).contains("\"master\":\"br100\"").contains("UP");
+      }
+      System.out.print(agent.metrics().lines().filter(l -> l.startsWith("netfence_tap_configure_seconds")).reduce("", (a, b) -> a + b + "\n"));
+      System.out.printf("tap link event to configured: %d taps, mean %.2f ms%n", agent.tapsConfiguredOnEvent(),
+          sum(agent.metrics(), "netfence_tap_configure_seconds_sum") * 1000 / agent.tapsConfiguredOnEvent());
+      // A tap that goes away is PENDING again.
+      ns.exec("ip", "link", "del", "tap3").orThrow();
+      waitFor(() -> agent.status().stream().anyMatch(s -> s.tap().equals("tap3") && s.state() == Agent.State.PENDING), "tap3 PENDING");
+    }
+  }
+
+  @Test
+  void aRoutedTapGetsItsAddressesRoutesAndSysctlsAndADeletedVmsRoutesGo() throws Exception {
+    Kernel.require("nft", "ip", "sysctl");
+    var routed = Examples.load(Path.of("examples/microvm-routed.yaml"));
+    try (var ns = Netns.create("nfag-routed"); var agent = Agent.start(ns, "hv1", routed, Duration.ofSeconds(60), s -> {})) {
+      ns.exec("ip", "link", "add", "vm26", "type", "veth", "peer", "name", "vm26p").orThrow();
+      waitFor(() -> agent.status().stream().anyMatch(s -> s.tap().equals("vm26") && s.state() == Agent.State.APPLIED), "vm26 APPLIED");
+      String routes = ns.exec("ip", "route", "show", "proto", "110").orThrow().stdout();
+      assertThat(routes).contains("10.0.0.26 dev vm26").contains("10.0.1.0/28 via 10.0.0.26 dev vm26");
+      assertThat(ns.exec("ip", "-6", "route", "show", "proto", "110").orThrow().stdout()).contains("fd00:0:0:2::/64 via fd00:0:0:1::1a dev vm26");
+      assertThat(ns.exec("ip", "-j", "addr", "show", "vm26").orThrow().stdout()).contains("\"local\":\"10.0.0.0\",\"prefixlen\":32").contains("\"local\":\"fd00:0:0:1::\",\"prefixlen\":128");
+      assertThat(ns.exec("sysctl", "-n", "net.ipv4.conf.vm26.rp_filter", "net.ipv6.conf.vm26.accept_ra").orThrow().stdout().lines())
+          .containsExactly("1", "0");
+      var after = new Inventory(routed.hosts(), routed.networks(), routed.vms().stream().filter(v -> !v.name().equals("builder")).toList());
+      agent.onChange(new StateStore.Change(2, routed, after));
+      assertThat(ns.exec("ip", "route", "show", "proto", "110").orThrow().stdout()).doesNotContain("vm26");
+      assertThat(ns.exec("nft", "-j", "list", "table", "inet", "netfence").orThrow().stdout()).doesNotContain("vm26");
+    }
+  }
+
+  @Test
+  void aDeletedVmsElementsAreGoneWithoutAReload() throws Exception {
+    Kernel.require("nft", "ip");
+    try (var ns = Netns.create("nfag-del"); var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), s -> {})) {
+      String handle = tableHandle(ns);
+      assertThat(elements(ns)).contains("v343a-0");
+      var after = new Inventory(UNCLOUD.hosts(), UNCLOUD.networks(),
+          UNCLOUD.vms().stream().filter(v -> !v.name().equals("vm2")).toList());
+      long t0 = System.nanoTime();
+      agent.onChange(new StateStore.Change(2, UNCLOUD, after));
+      System.out.printf("VM deletion applied in %.2f ms%n", (System.nanoTime() - t0) / 1e6);
+      assertThat(elements(ns)).doesNotContain("v343a-0").contains("tap1");
+      assertThat(tableHandle(ns)).as("no reload: the table is the same object").isEqualTo(handle);
+      assertThat(agent.status()).extracting(Agent.VmStatus::vm).containsExactly("vm1", "vm3");
+    }
+  }
+
+  @Test
+  void aForeignPortPluggedInAfterStartIsInForeignPorts() throws Exception {
+    Kernel.require("nft", "ip");
+    try (var ns = Netns.create("nfag-foreign"); var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), s -> {})) {
+      ns.exec("ip", "link", "add", "intruder", "type", "veth", "peer", "name", "intruderp").orThrow();
+      long t0 = System.nanoTime();
+      ns.exec("ip", "link", "set", "intruder", "master", "br100").orThrow();
+      waitFor(() -> ns.exec("nft", "list", "set", "bridge", "netfence", "foreign_ports").stdout().contains("\"intruder\""), "intruder in foreign_ports");
+      System.out.printf("foreign port in @foreign_ports %.2f ms after ip link set master returned%n", (System.nanoTime() - t0) / 1e6);
+    }
+  }
+
+  @Test
+  void aForgedSourceFrameCountsInThatVmsForgedSrcCounter() throws Exception {
+    Kernel.require("nft", "ip", "python3");
+    Path rawpkt = Files.createTempFile("nfag-rawpkt", ".py");
+    try (var in = AgentTest.class.getResourceAsStream("/netfence/lab/rawpkt.py")) {
+      Files.write(rawpkt, in.readAllBytes());
+    }
+    try (var ns = Netns.create("nfag-atk"); var vm = Netns.create("nfag-atkvm");
+        var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), s -> {})) {
+      ns.exec("ip", "link", "add", "tap1", "type", "veth", "peer", "name", "eth0", "netns", vm.name()).orThrow();
+      vm.exec("ip", "link", "set", "eth0", "address", "02:00:f0:a9:c4:4e", "up").orThrow();
+      waitFor(() -> agent.status().stream().anyMatch(s -> s.tap().equals("tap1") && s.state() == Agent.State.APPLIED), "tap1 APPLIED");
+      // vm1's own MAC, someone else's source address (198.51.100.99), UDP to vm2.
+      String frame = "ffffffffffff" + "0200f0a9c44e" + "0800"
+          + "4500001c0000400040110000" + "c6336463" + "c633640c" + "30393039000800" + "00";
+      vm.exec(List.of("python3", rawpkt.toString(), "send", "eth0"), frame + "\n").orThrow();
+      String line = "netfence_vm_drops_total{vm=\"vm1\",tap=\"tap1\",reason=\"forged_src\"} 1";
+      waitFor(() -> agent.metrics().contains(line), line);
+      var vm1 = agent.status().stream().filter(s -> s.vm().equals("vm1")).findFirst().orElseThrow();
+      System.out.println("after one forged-source frame: " + vm1);
+      assertThat(vm1.drops()).containsEntry("forged_src", 1L).containsEntry("forged_mac", 0L);
+      assertThat(agent.status()).filteredOn(s -> !s.vm().equals("vm1")).allSatisfy(s -> assertThat(s.drops().values()).containsOnly(0L));
+      assertThat(agent.metrics()).contains("netfence_drops_total{family=\"bridge\",reason=\"forged_src\"} 1");
+    } finally {
+      Files.deleteIfExists(rawpkt);
+    }
+  }
+
+  private static String tableHandle(Netns ns) {
+    return ns.exec("nft", "-j", "list", "tables").orThrow().stdout().replaceAll("(?s).*\"name\": ?\"netfence\", ?\"handle\": ?(\\d+).*", "$1");
+  }
+
+  private static String elements(Netns ns) {
+    return ns.exec("nft", "-j", "list", "table", "bridge", "netfence").orThrow().stdout();
+  }
+
+  static double sum(String metrics, String name) {
+    return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1))).sum();
+  }
+
+  static void waitFor(BooleanSupplier ok, String what) throws InterruptedException {
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (!ok.getAsBoolean()) {
+      if (System.nanoTime() > end) throw new AssertionError("not within 10 s: " + what);
+      Thread.sleep(10);
+    }
+  }
+}
