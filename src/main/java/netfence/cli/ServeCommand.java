@@ -35,6 +35,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** Counted down once the store is closed; the shutdown hook waits for it. */
+  private java.util.concurrent.CountDownLatch stored;
+
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
@@ -59,17 +62,22 @@ final class ServeCommand implements Callable<Integer> {
       try (var server = ApiServer.start(store, listeners, AgentView.NONE)) {
         out.printf("netfence: serving revision %d on %s%s%n", store.revision(), socket, listen == null ? "" : " and " + listen);
         out.flush();
-        Thread main = Thread.currentThread();
+        // On SIGTERM: stop serving, then let the hook end only once the store is closed. The hook must not wait for
+        // the main thread itself: its System.exit would block on the hook while the hook waits for it.
+        var closed = new java.util.concurrent.CountDownLatch(1);
+        stored = closed;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
             server.close();
-            main.join();
+            closed.await();
           } catch (Exception e) {
             // Shutting down: nothing left to tell.
           }
         }));
         server.join();
       }
+    } finally {
+      if (stored != null) stored.countDown();
     }
     return 0;
   }
