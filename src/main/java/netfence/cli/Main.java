@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     version = "netfence 0.1.0",
     description = "Secures the networks of virtual machines on Linux hosts from one declarative inventory.",
     subcommands = {CheckCommand.class, CompileCommand.class, ApplyCommand.class, VerifyCommand.class, LabCommand.class,
+        ServeCommand.class, VmCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit code when the input or the check failed. */
@@ -39,6 +40,6 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (check, compile, apply, verify, lab)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (check, compile, apply, verify, lab, serve, vm)");
   }
 }

@@ -63,7 +63,10 @@ public interface StateStore extends AutoCloseable {
 
     String name();
 
-    /** Creates or replaces an object; for VMs, missing index, MAC and addresses are allocated. */
+    /**
+     * Creates or replaces an object; for VMs with a JSON body, a missing index, tap, MAC and (on bridged
+     * networks) addresses are allocated and written into the stored body. YAML bodies are stored as written.
+     */
     record Put(Kind kind, String name, String body) implements Mutation {}
 
     record Delete(Kind kind, String name) implements Mutation {}

@@ -1,0 +1,60 @@
+package netfence.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import netfence.api.AgentView;
+import netfence.api.ApiServer;
+import netfence.api.Listen;
+import netfence.store.SqliteStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VmCommandTest {
+  @TempDir Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    var out = new StringWriter();
+    var err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void addShowListRemoveThroughTheSocket() throws Exception {
+    Path socket = dir.resolve("s.sock");
+    try (var store = SqliteStore.open(dir.resolve("state"))) {
+      assertThat(store.importInventory(Path.of("examples/uncloud-bridge.yaml")).ok()).isTrue();
+      String network = store.inventory().networks().get(0).name();
+      String host = store.inventory().hosts().get(0).name();
+      try (var server = ApiServer.start(store, List.of(new Listen.UnixSocket(socket)), AgentView.NONE)) {
+        String sock = socket.toString();
+        var add = run("vm", "add", "new1", "--host", host, "--network", network, "--socket", sock);
+        assertThat(add.code()).as(add.err()).isZero();
+        assertThat(add.out()).contains("vm new1: revision 2").contains("\"mac\"");
+
+        var show = run("vm", "show", "new1", "--socket", sock);
+        assertThat(show.code()).isZero();
+        assertThat(show.out()).contains("\"host\" : \"" + host + "\"");
+        assertThat(run("vm", "ls", "--socket", sock).out()).contains("new1\t" + host + "\t");
+
+        var bad = run("vm", "add", "new2", "--host", "nohost", "--network", network, "--socket", sock);
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("request:").contains("error:").contains("nohost");
+
+        assertThat(run("vm", "rm", "new1", "--socket", sock).code()).isZero();
+        var gone = run("vm", "show", "new1", "--socket", sock);
+        assertThat(gone.code()).isEqualTo(1);
+        assertThat(gone.err()).contains("vms/new1 does not exist");
+      }
+    }
+    var unreachable = run("vm", "ls", "--socket", dir.resolve("none.sock").toString());
+    assertThat(unreachable.code()).isEqualTo(1);
+    assertThat(unreachable.err()).contains("cannot reach the service");
+  }
+}
