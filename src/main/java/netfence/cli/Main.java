@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "netfence 0.1.0",
     description = "Secures the networks of virtual machines on Linux hosts from one declarative inventory.",
-    subcommands = {CheckCommand.class, CompileCommand.class, ApplyCommand.class, VerifyCommand.class, LabCommand.class,
+    subcommands = {CheckCommand.class, CompileCommand.class, ApplyCommand.class, VerifyCommand.class, LabCommand.class, StatusCommand.class,
         ServeCommand.class, VmCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

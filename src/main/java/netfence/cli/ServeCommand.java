@@ -4,7 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.concurrent.Callable;
+import java.time.Duration;
+import netfence.agent.Agent;
 import netfence.api.AgentView;
+import netfence.dataplane.Netns;
 import netfence.api.ApiServer;
 import netfence.api.Listen;
 import netfence.store.SqliteStore;
@@ -12,8 +15,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code netfence serve}: the state store behind the REST API (the agent joins later, through {@link AgentView}). */
-@Command(name = "serve", description = "Keep the desired state in a store and serve the REST API (openapi/netfence-v1.yaml).")
+/**
+ * {@code netfence serve}: the state store behind the REST API, and the agent that keeps this network
+ * namespace matching the store's state for one host.
+ */
+@Command(name = "serve", description = {
+    "Keep a host matching the desired state: embedded store, REST API (openapi/netfence-v1.yaml), agent.",
+    "The agent reconciles the current network namespace for --host; --no-agent serves the store and API only."})
 final class ServeCommand implements Callable<Integer> {
   /** Where the CLI's client commands find the service unless told otherwise. */
   static final String DEFAULT_SOCKET = "/run/netfence/netfence.sock";
@@ -33,7 +41,36 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--token-file", paramLabel = "F", description = "the bearer token TCP clients must send")
   Path tokenFile;
 
+  @Option(names = "--host", paramLabel = "H", description = "the inventory's host this machine is; the agent enforces its policy here")
+  String host;
+
+  @Option(names = "--no-agent", description = "serve the store and the API only (no enforcement on this machine)")
+  boolean noAgent;
+
+  @Option(names = "--resync", paramLabel = "SECONDS", defaultValue = "60",
+      description = "full read-back reconcile period of the agent (default: ${DEFAULT-VALUE})")
+  int resyncSeconds;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** The agent as the API shows it: its per-VM status as JSON, its metrics as they are. */
+  private record RunningAgent(Agent agent) implements AgentView {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    @Override
+    public String statusJson() {
+      try {
+        return JSON.writeValueAsString(java.util.Map.of("running", true, "interfaces", agent.status()));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        return "{\"running\": true, \"error\": \"status not serialisable\"}";
+      }
+    }
+
+    @Override
+    public String metrics() {
+      return agent.metrics();
+    }
+  }
 
   /** Counted down once the store is closed; the shutdown hook waits for it. */
   private java.util.concurrent.CountDownLatch stored;
@@ -44,6 +81,9 @@ final class ServeCommand implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     if ((listen == null) != (tokenFile == null)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--listen and --token-file go together");
+    }
+    if (!noAgent && host == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--host is required unless --no-agent");
     }
     var listeners = new ArrayList<Listen>();
     listeners.add(new Listen.UnixSocket(socket));
@@ -59,8 +99,19 @@ final class ServeCommand implements Callable<Integer> {
           err.printf("netfence: the store is at revision %d; %s is not imported%n", store.revision(), inventory);
         }
       }
-      try (var server = ApiServer.start(store, listeners, AgentView.NONE)) {
-        out.printf("netfence: serving revision %d on %s%s%n", store.revision(), socket, listen == null ? "" : " and " + listen);
+      if (!noAgent && store.inventory().host(host).isEmpty()) {
+        err.printf("netfence: host '%s' is not in the store's inventory%n", host);
+        return Main.FAILED;
+      }
+      Agent agent = noAgent ? null : Agent.start(Netns.current(), host, store.inventory(), Duration.ofSeconds(resyncSeconds), line -> {
+        err.println(line);
+        err.flush();
+      });
+      if (agent != null) store.addListener(agent::onChange);
+      AgentView view = agent == null ? AgentView.NONE : new RunningAgent(agent);
+      try (var server = ApiServer.start(store, listeners, view); var running = agent == null ? null : (AutoCloseable) agent) {
+        out.printf("netfence: serving revision %d on %s%s%s%n", store.revision(), socket, listen == null ? "" : " and " + listen,
+            agent == null ? "" : "; enforcing host " + host + " in this network namespace");
         out.flush();
         // On SIGTERM: stop serving, then let the hook end only once the store is closed. The hook must not wait for
         // the main thread itself: its System.exit would block on the hook while the hook waits for it.
