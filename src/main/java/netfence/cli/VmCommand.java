@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code netfence vm ...}: VMs in the running service, over its socket. */
 @Command(name = "vm", description = "Add, remove, list and show VMs of a running 'netfence serve'.",
-    subcommands = {VmCommand.Add.class, VmCommand.Remove.class, VmCommand.Ls.class, VmCommand.Show.class})
+    subcommands = {VmCommand.Add.class, VmCommand.Remove.class, VmCommand.Ls.class, VmCommand.Show.class, VmCommand.ImportLibvirt.class})
 final class VmCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -97,6 +97,75 @@ final class VmCommand implements Runnable {
       if (addresses != null) addresses.forEach(iface.putArray("addresses")::add);
       return vm.answer("PUT", path(name), pretty(body), spec,
           r -> String.format("vm %s: revision %d%n", name, r.path("revision").asLong()) + pretty(r.path("body")));
+    }
+  }
+
+  @Command(name = "import-libvirt", description = {
+      "Create or replace the VM a libvirt domain describes (XML from FILE, or - for stdin, as libvirt's hook passes it).",
+      "Each <interface type='bridge'> goes to the network whose bridge it names; other types to --network. MAC, tap and",
+      "the IP/IPV6 filterref parameters are kept; what is missing is allocated."})
+  static final class ImportLibvirt implements Callable<Integer> {
+    @ParentCommand VmCommand vm;
+    @Parameters(index = "0", paramLabel = "FILE") String file;
+    @Option(names = "--host", required = true, paramLabel = "H") String host;
+    @Option(names = "--network", paramLabel = "N", description = "the network of interfaces that name no bridge (routed taps)") String network;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      var err = spec.commandLine().getErr();
+      String xml = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : java.nio.file.Files.readString(Path.of(file));
+      netfence.inventory.LibvirtDomain domain;
+      try {
+        domain = netfence.inventory.LibvirtDomain.parse(xml);
+      } catch (IllegalArgumentException e) {
+        err.println("netfence: " + e.getMessage());
+        return Main.FAILED;
+      }
+      // Bridges name networks: ask the service which network uses which bridge.
+      var inventory = vm.inventoryText(err);
+      if (inventory == null) return Main.FAILED;
+      var inv = netfence.inventory.InventoryReader.parse("service inventory", inventory).inventory();
+      if (inv.isEmpty()) {
+        err.println("netfence: the service's inventory did not validate");
+        return Main.FAILED;
+      }
+      var body = JSON.createObjectNode();
+      body.put("host", host);
+      var interfaces = body.putArray("interfaces");
+      for (var i : domain.interfaces()) {
+        String net = i.bridge().flatMap(b -> inv.get().networks().stream()
+            .filter(n -> n instanceof netfence.model.BridgedNetwork bn && bn.bridge().equals(b)).map(netfence.model.Network::name).findFirst())
+            .orElse(network);
+        if (net == null) {
+          err.printf("netfence: interface %s of domain %s: %s; give --network%n", i.tap().orElse(i.mac().orElse("?")), domain.name(),
+              i.bridge().map(b -> "no network uses bridge " + b).orElse("it names no bridge"));
+          return Main.FAILED;
+        }
+        var o = interfaces.addObject();
+        o.put("network", net);
+        i.tap().ifPresent(t -> o.put("tap", t));
+        i.mac().ifPresent(m -> o.put("mac", m));
+        if (!i.addresses().isEmpty()) i.addresses().forEach(o.putArray("addresses")::add);
+        if (!i.routedPrefixes().isEmpty()) i.routedPrefixes().forEach(o.putArray("routed-prefixes")::add);
+      }
+      return vm.answer("PUT", path(domain.name()), pretty(body), spec,
+          r -> String.format("vm %s: revision %d%n", domain.name(), r.path("revision").asLong()));
+    }
+  }
+
+  /** The service's whole inventory as YAML text, or null (errors printed). */
+  String inventoryText(PrintWriter err) throws Exception {
+    try (var api = ApiClient.unixSocket(socket)) {
+      var r = api.send("GET", "/v1/inventory", null);
+      if (r.status() != 200) {
+        err.printf("netfence: the service answered %d to GET /v1/inventory%n", r.status());
+        return null;
+      }
+      return r.body();
+    } catch (java.util.concurrent.ExecutionException e) {
+      err.printf("netfence: cannot reach the service at %s: %s%n", socket, e.getCause() == null ? e : e.getCause().getMessage());
+      return null;
     }
   }
 

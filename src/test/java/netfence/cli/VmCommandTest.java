@@ -57,4 +57,34 @@ class VmCommandTest {
     assertThat(unreachable.code()).isEqualTo(1);
     assertThat(unreachable.err()).contains("cannot reach the service");
   }
+
+  /** libvirt's hook hands netfence the domain XML: the VM it describes lands in the store as it was. */
+  @Test
+  void aLibvirtDomainIsImportedWithItsTapMacAndAddresses() throws Exception {
+    Path socket = dir.resolve("l.sock");
+    // The <interface> netfence itself generates for the libvirt example's VM 'mail', inside a domain.
+    var inv = netfence.testing.Examples.load(Path.of("examples/libvirt-clean-traffic.yaml"));
+    var files = netfence.render.libvirt.LibvirtFiles.of(netfence.policy.HostPolicy.of(inv, "kvm1"));
+    String devices = files.get("libvirt/interface/mail.xml");
+    devices = devices.substring(devices.indexOf("\n<devices>") + 1);
+    Path domain = dir.resolve("mail2.xml");
+    java.nio.file.Files.writeString(domain, "<domain type='kvm'>\n  <name>mail2</name>\n  " + devices + "</domain>\n");
+    try (var store = SqliteStore.open(dir.resolve("state2"))) {
+      // The example without 'mail', so its tap, MAC and addresses are free for the imported domain.
+      String yaml = java.nio.file.Files.readString(Path.of("examples/libvirt-clean-traffic.yaml"));
+      Path trimmed = dir.resolve("inv.yaml");
+      java.nio.file.Files.writeString(trimmed, yaml.substring(0, yaml.indexOf("  mail:")) + yaml.substring(yaml.indexOf("  shop:")));
+      assertThat(store.importInventory(trimmed).ok()).isTrue();
+      try (var server = ApiServer.start(store, List.of(new Listen.UnixSocket(socket)), AgentView.NONE)) {
+        var r = run("vm", "import-libvirt", domain.toString(), "--host", "kvm1", "--socket", socket.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        var mail = store.inventory().vms().stream().filter(v -> v.name().equals("mail2")).findFirst().orElseThrow();
+        var original = inv.vms().stream().filter(v -> v.name().equals("mail")).findFirst().orElseThrow();
+        assertThat(mail.interfaces().getFirst().tap()).isEqualTo(original.interfaces().getFirst().tap());
+        assertThat(netfence.model.AddressPlan.text(mail.interfaces().getFirst().mac()))
+            .isEqualTo(netfence.model.AddressPlan.text(original.interfaces().getFirst().mac()));
+        assertThat(mail.interfaces().getFirst().addresses()).containsExactlyInAnyOrderElementsOf(original.interfaces().getFirst().addresses());
+      }
+    }
+  }
 }
