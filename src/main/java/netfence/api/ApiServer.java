@@ -108,6 +108,11 @@ public final class ApiServer implements AutoCloseable {
     private final AgentView agent;
     private final Map<Connector, byte[]> tokens;
 
+    /** Changes committed and refused, and requests that failed inside (a store error answers 500). */
+    private final java.util.concurrent.atomic.AtomicLong committed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+
     Api(StateStore store, AgentView agent, Map<Connector, byte[]> tokens) {
       this.store = store;
       this.agent = agent;
@@ -120,6 +125,7 @@ public final class ApiServer implements AutoCloseable {
       try {
         reply = route(request);
       } catch (RuntimeException | IOException e) {
+        failed.incrementAndGet();
         reply = errors(500, List.of("internal error: " + (e.getMessage() == null ? e.toString() : e.getMessage())));
       }
       response.setStatus(reply.status());
@@ -136,7 +142,14 @@ public final class ApiServer implements AutoCloseable {
         if (!method.equals("GET")) return notAllowed(method, path);
         return new Reply(200, "text/plain; version=0.0.4; charset=utf-8",
             "# HELP netfence_store_revision Revision of the desired state.\n# TYPE netfence_store_revision gauge\n"
-                + "netfence_store_revision " + store.revision() + "\n" + agent.metrics());
+                + "netfence_store_revision " + store.revision() + "\n"
+                + "# HELP netfence_store_changes_total Changes to the desired state, committed or refused by validation.\n"
+                + "# TYPE netfence_store_changes_total counter\n"
+                + "netfence_store_changes_total{outcome=\"committed\"} " + committed.get() + "\n"
+                + "netfence_store_changes_total{outcome=\"rejected\"} " + rejected.get() + "\n"
+                + "# HELP netfence_api_errors_total Requests that failed inside the service (store or I/O errors).\n"
+                + "# TYPE netfence_api_errors_total counter\n"
+                + "netfence_api_errors_total " + failed.get() + "\n" + agent.metrics());
       }
       if (!authorised(request)) return errors(401, List.of("this listener needs 'Authorization: Bearer TOKEN'"));
       if (path.equals("/v1/status")) {
@@ -165,16 +178,21 @@ public final class ApiServer implements AutoCloseable {
         case "PUT" -> {
           String body = Content.Source.asString(request, StandardCharsets.UTF_8);
           boolean existed = store.get(kind, name).isPresent();
-          var r = store.apply(new Mutation.Put(kind, name, body));
+          var r = counted(store.apply(new Mutation.Put(kind, name, body)));
           yield r.ok() ? object(existed ? 200 : 201, name, r.revision(), r.body().orElseThrow()) : rejected(r);
         }
         case "DELETE" -> {
           if (store.get(kind, name).isEmpty()) yield missing(kind, name);
-          var r = store.apply(new Mutation.Delete(kind, name));
+          var r = counted(store.apply(new Mutation.Delete(kind, name)));
           yield r.ok() ? json(200, "{\"revision\": " + r.revision() + "}") : rejected(r);
         }
         default -> notAllowed(method, path);
       };
+    }
+
+    private StateStore.Result counted(StateStore.Result r) {
+      (r.ok() ? committed : rejected).incrementAndGet();
+      return r;
     }
 
     private boolean authorised(Request request) {

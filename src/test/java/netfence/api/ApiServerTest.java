@@ -75,7 +75,10 @@ class ApiServerTest {
     String yaml = ok(api.send("GET", "/v1/inventory", null)).body();
     assertThat(InventoryReader.parse("export.yaml", yaml).ok()).isTrue();
     assertThat(JSON.readTree(ok(api.send("GET", "/v1/status", null)).body()).path("revision").asLong()).isEqualTo(4);
-    assertThat(ok(api.send("GET", "/metrics", null)).body()).contains("netfence_store_revision 4");
+    assertThat(api.send("PUT", "/v1/vms/bad", "{\"host\": \"nohost\", \"interfaces\": [{\"network\": \"br\"}]}").status()).isEqualTo(422);
+    assertThat(ok(api.send("GET", "/metrics", null)).body()).contains("netfence_store_revision 4")
+        .contains("netfence_store_changes_total{outcome=\"committed\"} 4").contains("netfence_store_changes_total{outcome=\"rejected\"} 1")
+        .contains("netfence_api_errors_total 0");
 
     assertThat(api.send("DELETE", "/v1/vms/web", null).status()).isEqualTo(200);
     assertThat(api.send("GET", "/v1/vms/web", null).status()).isEqualTo(404);
