@@ -339,6 +339,11 @@ public final class Agent implements AutoCloseable {
         .toList();
   }
 
+  /** One tap's state, without reading counters; empty when no VM of this host has that tap. */
+  public Optional<State> state(String tap) {
+    return Optional.ofNullable(states.get(tap)).map(VmStatus::state);
+  }
+
   /** The agent's metrics in the Prometheus text format (version 0.0.4). */
   public String metrics() {
     var b = new StringBuilder();
@@ -387,25 +392,38 @@ public final class Agent implements AutoCloseable {
     return tapLatency.count();
   }
 
-  /** A named counter of netfence's tables: a reason, and the tap for per-VM counters. */
+  /** A drop count of netfence's tables: a reason, and the tap for per-VM counts. */
   record Counter(String family, String reason, Optional<String> vmTap, long packets) {}
 
+  /** The reason counters, then the elements of the counted sets of each table that has them. */
   private List<Counter> counters() {
-    var r = session.json("list counters");
-    if (!r.ok()) {
-      driverErrors.increment();
-      return List.of();
-    }
     var out = new ArrayList<Counter>();
-    try {
-      for (JsonNode n : JSON.readTree(r.output()).path("nftables")) {
-        JsonNode c = n.path("counter");
-        if (c.isMissingNode() || !c.path("table").asText().equals(NftPolicy.TABLE)) continue;
-        String name = c.path("name").asText();
-        var vm = NftPolicy.vmCounter(name);
-        out.add(vm.map(v -> new Counter(c.path("family").asText(), v.reason(), Optional.of(v.tap()), c.path("packets").asLong()))
-            .orElseGet(() -> new Counter(c.path("family").asText(), name, Optional.empty(), c.path("packets").asLong())));
+    var families = new java.util.LinkedHashSet<String>();
+    for (JsonNode c : list("list counters", "counter")) {
+      if (!c.path("table").asText().equals(NftPolicy.TABLE)) continue;
+      families.add(c.path("family").asText());
+      out.add(new Counter(c.path("family").asText(), c.path("name").asText(), Optional.empty(), c.path("packets").asLong()));
+    }
+    for (String family : families) {
+      for (String reason : family.equals("bridge") ? NftPolicy.BRIDGE_VM_REASONS : NftPolicy.ROUTED_VM_REASONS) {
+        for (JsonNode set : list("list set " + family + " " + NftPolicy.TABLE + " vm_" + reason, "set")) {
+          for (JsonNode e : set.path("elem")) {
+            JsonNode elem = e.path("elem");
+            out.add(new Counter(family, reason, Optional.of(elem.path("val").asText()), elem.path("counter").path("packets").asLong()));
+          }
+        }
       }
+    }
+    return out;
+  }
+
+  /** The {@code kind} objects of an nft listing; none, counted as a driver error, when it fails. */
+  private List<JsonNode> list(String command, String kind) {
+    var r = session.json(command);
+    var out = new ArrayList<JsonNode>();
+    try {
+      if (!r.ok()) throw new java.io.IOException(r.error());
+      for (JsonNode n : JSON.readTree(r.output()).path("nftables")) if (n.has(kind)) out.add(n.get(kind));
     } catch (java.io.IOException e) {
       driverErrors.increment();
     }

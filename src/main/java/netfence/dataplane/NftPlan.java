@@ -45,10 +45,8 @@ record NftPlan(String script, List<String> changes) {
               : "nft: replace table " + table + " (" + r.reason() + ")");
         }
         case TableDiff.Elements e -> {
-          counters(commands, changes, "add", table, e.counterAdds());
           elements(commands, changes, "delete", table, e.deletes());
           elements(commands, changes, "add", table, e.adds());
-          counters(commands, changes, "delete", table, e.counterDeletes());
         }
       }
     }
@@ -61,14 +59,6 @@ record NftPlan(String script, List<String> changes) {
     }
     String script = (replace.isEmpty() ? "" : NftText.script(replace)) + commands;
     return new NftPlan(script, changes);
-  }
-
-  /** Per-VM counters: one command each (nft adds or deletes one object per command). */
-  private static void counters(StringBuilder commands, List<String> changes, String verb, String table, List<String> names) {
-    for (String c : names) {
-      commands.append(verb).append(" counter ").append(table).append(' ').append(c).append('\n');
-      changes.add("nft: " + verb + " counter " + table + " " + c);
-    }
   }
 
   /** One command per set, one change line per element. */

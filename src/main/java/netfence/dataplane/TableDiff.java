@@ -35,17 +35,8 @@ final class TableDiff {
 
   record Same() implements Outcome {}
 
-  /**
-   * Only elements differ: remove {@code deletes}, then add {@code adds}. Per-VM
-   * counters come and go with their VM's elements, so they are elements too:
-   * {@code counterAdds} before the element adds, {@code counterDeletes} after the deletes.
-   */
-  record Elements(List<ElementChange> deletes, List<ElementChange> adds, List<String> counterDeletes, List<String> counterAdds)
-      implements Outcome {
-    Elements(List<ElementChange> deletes, List<ElementChange> adds) {
-      this(deletes, adds, List.of(), List.of());
-    }
-  }
+  /** Only elements differ: remove {@code deletes}, then add {@code adds}. */
+  record Elements(List<ElementChange> deletes, List<ElementChange> adds) implements Outcome {}
 
   /** The structure differs, or the table is missing; {@code reason} says how. */
   record Replace(String reason) implements Outcome {}
@@ -61,24 +52,36 @@ final class TableDiff {
     if (structural.isPresent()) return new Replace(structural.get());
     var deletes = new ArrayList<ElementChange>();
     var adds = new ArrayList<ElementChange>();
+    var taps = taps(want);
     for (Nft.Set w : want.sets()) {
       var h = new LinkedHashSet<>(have.set(w.name()).orElseThrow().elements());
+      if (w.data() == Nft.Data.COUNTER) {
+        // The packet path fills counted sets; only the counts of taps no port of the table has any more go.
+        for (var e : h) if (!taps.contains(e.key().getFirst())) deletes.add(new ElementChange(w.name(), e));
+        continue;
+      }
       var d = new LinkedHashSet<>(w.elements());
       for (var e : h) if (!d.contains(e)) deletes.add(new ElementChange(w.name(), e));
       for (var e : d) if (!h.contains(e)) adds.add(new ElementChange(w.name(), e));
     }
-    var counterDeletes = have.counters().stream().filter(c -> isVm(c) && !want.counters().contains(c)).toList();
-    var counterAdds = want.counters().stream().filter(c -> isVm(c) && !have.counters().contains(c)).toList();
-    if (deletes.isEmpty() && adds.isEmpty() && counterDeletes.isEmpty() && counterAdds.isEmpty()) return new Same();
-    return new Elements(deletes, adds, counterDeletes, counterAdds);
+    if (deletes.isEmpty() && adds.isEmpty()) return new Same();
+    return new Elements(deletes, adds);
+  }
+
+  /** The input interfaces the table's sets name: its VM ports, trusted and foreign ports. */
+  private static java.util.Set<String> taps(Nft.Table t) {
+    var out = new java.util.HashSet<String>();
+    for (var s : t.sets()) {
+      if (s.data() == Nft.Data.COUNTER || s.key().getFirst() != netfence.render.nft.Field.IIFNAME) continue;
+      for (var e : s.elements()) out.add(e.key().getFirst());
+    }
+    return out;
   }
 
   /** The first structural difference, named for a human; empty when only elements differ. */
   private static Optional<String> structureDifference(Nft.Table want, Nft.Table have) {
-    var wantReasons = want.counters().stream().filter(c -> !isVm(c)).toList();
-    var haveReasons = have.counters().stream().filter(c -> !isVm(c)).toList();
-    if (!wantReasons.equals(haveReasons)) {
-      return Optional.of("counters differ: " + haveReasons + " instead of " + wantReasons);
+    if (!want.counters().equals(have.counters())) {
+      return Optional.of("counters differ: " + have.counters() + " instead of " + want.counters());
     }
     if (!names(want.sets(), Nft.Set::name).equals(names(have.sets(), Nft.Set::name))) {
       return Optional.of("sets differ: " + names(have.sets(), Nft.Set::name) + " instead of " + names(want.sets(), Nft.Set::name));
@@ -106,10 +109,6 @@ final class TableDiff {
     return Optional.empty();
   }
 
-  private static boolean isVm(String counter) {
-    return netfence.render.nft.NftPolicy.vmCounter(counter).isPresent();
-  }
-
   private static <T> List<String> names(List<T> items, java.util.function.Function<T, String> name) {
     return items.stream().map(name).toList();
   }
@@ -134,7 +133,7 @@ final class TableDiff {
         .map(e -> {
           var key = new ArrayList<String>();
           for (int i = 0; i < e.key().size(); i++) key.add(value(s.key().get(i), e.key().get(i)));
-          return new Nft.Element(key, e.verdict(), e.counter());
+          return new Nft.Element(key, e.verdict());
         })
         .distinct()
         .sorted(Comparator.comparing(NftText::element))

@@ -30,22 +30,24 @@ public final class VmUpdate {
     var old = elements(before);
     var now = elements(after);
     var b = new StringBuilder();
-    // Per-VM counters exist before the counter-map elements that name them, and outlive theirs.
-    counters(b, "add", after, before);
     emit(b, "delete", old, now);
     emit(b, "add", now, old);
-    counters(b, "delete", before, after);
+    before.filter(p -> after.isEmpty() || !p.tap().equals(after.get().tap()) || !NftPolicy.family(p).equals(NftPolicy.family(after.get())))
+        .ifPresent(p -> forgetDrops(b, p));
     return b.toString();
   }
 
-  /** {@code verb} each per-VM counter of {@code these} that {@code others} does not have. */
-  private static void counters(StringBuilder b, String verb, Optional<Port> these, Optional<Port> others) {
-    if (these.isEmpty()) return;
-    var keep = others.filter(o -> NftPolicy.family(o).equals(NftPolicy.family(these.get())))
-        .map(NftPolicy::portCounters).orElse(List.of());
-    for (String c : NftPolicy.portCounters(these.get())) {
-      if (!keep.contains(c)) {
-        b.append(verb).append(" counter ").append(NftPolicy.family(these.get())).append(' ').append(NftPolicy.TABLE).append(' ').append(c).append('\n');
+  /**
+   * Removes the drop counts of a tap no VM interface of its table has any more, so
+   * a later VM on that tap starts from zero. The packet path may or may not have
+   * made them: add, then delete, works either way (nft 1.0.6 has no {@code destroy}).
+   */
+  private static void forgetDrops(StringBuilder b, Port p) {
+    String tap = NftPolicy.ifname(p.tap());
+    for (String set : NftPolicy.countedSets(p)) {
+      for (String verb : List.of("add", "delete")) {
+        b.append(verb).append(" element ").append(NftPolicy.family(p)).append(' ').append(NftPolicy.TABLE).append(' ').append(set)
+            .append(" { ").append(tap).append(" }\n");
       }
     }
   }
@@ -63,7 +65,7 @@ public final class VmUpdate {
       var keep = new HashSet<>(others.getOrDefault(key, List.of()));
       var changed = new ArrayList<String>();
       for (var e : list) {
-        // A map element (verdict or counter) is deleted by its key alone.
+        // A map element is deleted by its key alone.
         if (!keep.contains(e)) changed.add(verb.equals("delete") && e.mapped() ? String.join(" . ", e.key()) : NftText.element(e));
       }
       if (!changed.isEmpty()) {

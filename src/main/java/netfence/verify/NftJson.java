@@ -16,10 +16,11 @@ import netfence.render.nft.Nft;
 /**
  * Reads nft's JSON output ({@code nft -j list table|ruleset}) into the
  * {@link Nft} AST, for the subset netfence emits: tables, named counters,
- * sets and verdict maps (with concatenations, prefixes, ranges and raw
- * payload keys whose elements come back as hex integers), base and regular
- * chains, and rules made of matches, a named counter and one verdict
- * (accept, drop, return, jump, vmap, notrack, masquerade).
+ * sets, verdict maps and counted sets (with concatenations, prefixes,
+ * ranges and raw payload keys whose elements come back as hex integers),
+ * base and regular chains, and rules made of matches, a named counter and
+ * one verdict (accept, drop, return, jump, vmap, notrack, masquerade, or
+ * {@code add @set { key }} into a counted set).
  *
  * <p>Anything else is reported, never skipped: a {@link NotRepresentable}
  * names the construct and where it is (table, chain, rule handle).
@@ -169,13 +170,14 @@ public final class NftJson {
           if (counter.isPresent()) throw new NotRepresentable(at + ": match after the counter: " + e);
           matches.add(match(v, at));
         }
-        case "counter" -> {
-          if (v.has("map")) {
-            String data = v.path("map").path("data").asText("");
-            if (!data.startsWith("@")) throw new NotRepresentable(at + ": counter map with an anonymous map: " + e);
-            verdict = Optional.of(new Nft.CountIn(fields(v.path("map").path("key"), at), data.substring(1)));
-            continue;
+        case "set" -> {
+          String set = v.path("set").asText("");
+          if (!v.path("op").asText().equals("add") || !set.startsWith("@") || v.has("stmt")) {
+            throw new NotRepresentable(at + ": only 'add @set { key }' updates a set: " + e);
           }
+          verdict = Optional.of(new Nft.CountIn(fields(v.path("elem"), at), set.substring(1)));
+        }
+        case "counter" -> {
           if (!v.isTextual()) throw new NotRepresentable(at + ": anonymous counter (only named counters are used): " + e);
           if (counter.isPresent()) throw new NotRepresentable(at + ": two counters in one rule");
           counter = Optional.of(v.asText());
@@ -277,17 +279,22 @@ public final class NftJson {
   // ---- sets -----------------------------------------------------------------
 
   private static Nft.Set set(JsonNode s, Map<String, List<Field>> lookupKeys, String at) {
-    known(s, at, Set.of("family", "table", "name", "handle", "type", "map", "flags", "elem"));
+    known(s, at, Set.of("family", "table", "name", "handle", "type", "map", "flags", "elem", "size", "stmt"));
+    boolean counted = s.path("stmt").size() == 1 && s.path("stmt").get(0).has("counter");
+    if (s.has("stmt") && !counted) throw new NotRepresentable(at + ": per-element statements other than one counter: " + s.path("stmt"));
+    if (counted != s.has("size")) throw new NotRepresentable(at + ": a size without a counter per element, or the reverse");
     Nft.Data data = switch (s.path("map").asText("")) {
-      case "" -> Nft.Data.NONE;
+      case "" -> counted ? Nft.Data.COUNTER : Nft.Data.NONE;
       case "verdict" -> Nft.Data.VERDICT;
-      case "counter" -> Nft.Data.COUNTER;
-      default -> throw new NotRepresentable(at + ": a map to " + s.path("map") + " (only verdict and counter maps are used)");
+      default -> throw new NotRepresentable(at + ": a map to " + s.path("map") + " (only verdict maps are used)");
     };
+    if (counted && s.path("size").asInt() != Nft.COUNTED_SET_SIZE) {
+      throw new NotRepresentable(at + ": counted set of size " + s.path("size") + ", not " + Nft.COUNTED_SET_SIZE);
+    }
     boolean interval = false;
     for (JsonNode flag : s.path("flags")) {
       if (flag.asText().equals("interval")) interval = true;
-      else throw new NotRepresentable(at + ": cannot represent set flag '" + flag.asText() + "'");
+      else if (!(counted && flag.asText().equals("dynamic"))) throw new NotRepresentable(at + ": cannot represent set flag '" + flag.asText() + "'");
     }
     var types = new ArrayList<String>();
     if (s.path("type").isArray()) s.get("type").forEach(t -> types.add(t.asText()));
@@ -323,18 +330,16 @@ public final class NftJson {
 
   private static Nft.Element element(JsonNode e, List<String> types, Nft.Data data, String at) {
     Optional<Nft.Verdict> verdict = Optional.empty();
-    Optional<String> counter = Optional.empty();
     JsonNode keyNode = e;
-    if (data != Nft.Data.NONE) {
+    if (data == Nft.Data.VERDICT) {
       if (!e.isArray() || e.size() != 2) throw new NotRepresentable(at + ": map element is not [key, value]: " + e);
       keyNode = e.get(0);
-      if (data == Nft.Data.VERDICT) verdict = Optional.of(verdict(e.get(1), at));
-      else if (e.get(1).isTextual()) counter = Optional.of(e.get(1).asText());
-      else throw new NotRepresentable(at + ": counter map element's value is not a counter name: " + e);
+      verdict = Optional.of(verdict(e.get(1), at));
     }
     if (keyNode.has("elem")) {
       JsonNode inner = keyNode.get("elem");
-      known(inner, at + " element", Set.of("val"));
+      // A counted set's elements carry their counts; the key is what the policy compares.
+      known(inner, at + " element", data == Nft.Data.COUNTER ? Set.of("val", "counter") : Set.of("val"));
       keyNode = inner.get("val");
     }
     var parts = new ArrayList<String>();
@@ -346,7 +351,7 @@ public final class NftJson {
       if (types.size() != 1) throw new NotRepresentable(at + ": element " + keyNode + " does not match type " + types);
       parts.add(value(keyNode, types.getFirst(), at));
     }
-    return new Nft.Element(parts, verdict, counter);
+    return new Nft.Element(parts, verdict);
   }
 
   /** One value in nft's text form, given its nft type. */

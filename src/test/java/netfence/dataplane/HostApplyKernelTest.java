@@ -95,9 +95,8 @@ class HostApplyKernelTest {
 
       String vm1 = "\"tap1\" . 02:00:f0:a9:c4:4e";
       String vm4 = "\"tap4\" . 02:00:f0:a9:c4:51";
-      // tap4's per-VM drop counters: one per reason, and its element in each reason's counter map
-      assertThat(report.changes()).filteredOn(c -> c.contains("/tap4")).hasSize(2 * 9);
-      assertThat(report.changes()).filteredOn(c -> !c.contains("/tap4")).containsExactlyInAnyOrder(
+      // tap4 has no drop counts to create: the kernel makes them on its first drop.
+      assertThat(report.changes()).containsExactlyInAnyOrder(
           "nft: delete element bridge netfence ip4_addr { " + vm1 + " . 198.51.100.11 }",
           "nft: delete element bridge netfence arp_ok { " + vm1 + " . 02:00:f0:a9:c4:4e . 198.51.100.11 }",
           "nft: add element bridge netfence ip4_addr { " + vm1 + " . 198.51.100.21 }",

@@ -12,7 +12,14 @@ import java.util.Optional;
 public final class Nft {
   private Nft() {}
 
-  /** A table of one family; {@code counters} are named counters its rules count drops in. */
+  /**
+   * The most elements a counted set holds: VM interfaces that have had a drop
+   * of its reason. Beyond it, drops are still dropped and counted per reason,
+   * not per VM.
+   */
+  public static final int COUNTED_SET_SIZE = 65_536;
+
+  /** A table of one family; {@code counters} are the named counters its rules count drops in, one per reason. */
   public record Table(String family, String name, List<String> counters, List<Set> sets, List<Chain> chains) {
     public Table {
       counters = List.copyOf(counters);
@@ -30,7 +37,7 @@ public final class Nft {
   }
 
   /**
-   * A named set or, by its {@code data}, a verdict map or a counter map.
+   * A named set or, by its {@code data}, a verdict map or a counted set.
    * {@code key} is the concatenation of fields its elements are looked up by.
    */
   public record Set(String name, List<Field> key, boolean interval, Data data, List<Element> elements) {
@@ -49,29 +56,25 @@ public final class Nft {
     }
   }
 
-  /** What a set maps its keys to: nothing (a set), verdicts, or named counters. */
+  /**
+   * What a set maps its keys to: nothing (a set), verdicts (a verdict map), or
+   * a counter per element ({@code COUNTER}: a dynamic set declared with
+   * {@code counter}, whose elements the packet path adds with {@link CountIn};
+   * they are the kernel's state, never the policy's, so the policy declares it empty).
+   */
   public enum Data {
     NONE, VERDICT, COUNTER
   }
 
-  /** A set element: one value per key field, and for a map its verdict or its named counter. */
-  public record Element(List<String> key, Optional<Verdict> verdict, Optional<String> counter) {
+  /** A set element: one value per key field, and for a verdict map its verdict. */
+  public record Element(List<String> key, Optional<Verdict> verdict) {
     public Element {
       key = List.copyOf(key);
     }
 
-    public Element(List<String> key, Optional<Verdict> verdict) {
-      this(key, verdict, Optional.empty());
-    }
-
-    /** A counter-map element: {@code key : counter}. */
-    public static Element counter(String key, String counter) {
-      return new Element(List.of(key), Optional.empty(), Optional.of(counter));
-    }
-
     /** True for map elements, which nft deletes by their key alone. */
     public boolean mapped() {
-      return verdict.isPresent() || counter.isPresent();
+      return verdict.isPresent();
     }
 
     public static Element of(String... key) {
@@ -172,9 +175,10 @@ public final class Nft {
   public record Masquerade() implements Verdict {}
 
   /**
-   * {@code counter name KEY map @map}: count in the named counter the map
-   * gives for the key, and continue; when the key is absent, nothing is counted
-   * and the rule ends there (the next rule runs).
+   * {@code add @set { KEY }} on a counted set ({@link Data#COUNTER}): the
+   * packet's key gets an element (if it has none) and that element's counter
+   * counts the packet; then the rule continues. When the set is full nothing is
+   * counted and the rule ends there (the next rule runs). Decides nothing.
    */
   public record CountIn(List<Field> key, String map) implements Verdict {
     public CountIn {

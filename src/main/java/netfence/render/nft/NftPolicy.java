@@ -44,33 +44,19 @@ public final class NftPolicy {
   /**
    * The reasons counted per VM interface too: every reason of frames that come
    * from a VM's port (not {@code unknown_port}, whose ports are no VM's). Each
-   * has a counter map {@code vm_<reason>} (tap to the VM's counter object
-   * {@code <reason>/<tap>}) consulted in the chain {@code drop_<reason>} that
-   * the drop rules jump to: only dropped packets pay for it.
+   * has a counted set {@code vm_<reason>} ({@link Nft.Data#COUNTER}) that the
+   * chain {@code drop_<reason>}, where the drop rules jump, adds the input
+   * interface to: only dropped packets pay for it, and only a VM that has had
+   * a drop of that reason has an element, so the policy's size does not grow
+   * with the counters.
    */
-  static final List<String> BRIDGE_VM_REASONS = BRIDGE_COUNTERS.stream().filter(r -> !r.equals("unknown_port")).toList();
+  public static final List<String> BRIDGE_VM_REASONS = BRIDGE_COUNTERS.stream().filter(r -> !r.equals("unknown_port")).toList();
 
-  static final List<String> ROUTED_VM_REASONS = ROUTED_COUNTERS;
+  public static final List<String> ROUTED_VM_REASONS = ROUTED_COUNTERS;
 
   private NftPolicy() {}
 
-  /** A per-VM drop counter's name, split: the VM interface's tap and the reason. */
-  public record VmCounter(String tap, String reason) {
-    /**
-     * The counter object's name: {@code reason/tap}. Neither holds a slash, so it
-     * splits back; nft takes it unquoted (object names cannot be quoted strings).
-     */
-    public String name() {
-      return reason + "/" + tap;
-    }
-  }
 
-  /** The tap and reason of a per-VM counter's name; empty for the table-wide reason counters. */
-  public static Optional<VmCounter> vmCounter(String name) {
-    int slash = name.indexOf('/');
-    if (slash < 0) return Optional.empty();
-    return Optional.of(new VmCounter(name.substring(slash + 1), name.substring(0, slash)));
-  }
 
   /** The tables for this host: bridge and/or inet, only those it needs. */
   public static List<Nft.Table> tables(HostPolicy policy) {
@@ -114,8 +100,7 @@ public final class NftPolicy {
         new Nft.Set("ip6_net", List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), true, false, ip6net),
         new Nft.Set("nd_target", List.of(IIFNAME, ETHER_SADDR, ND_TARGET), false, false, nd),
         new Nft.Set("arp_ok", List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp));
-    var counters = new ArrayList<>(BRIDGE_COUNTERS);
-    counters.addAll(vmCounters(policy.bridges().stream().flatMap(b -> b.ports().stream()).toList()));
+    var counters = BRIDGE_COUNTERS;
 
     var forgedMac = vmDrop(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true)), "forged_mac");
     // Where conntrack is active on the host (NAT of a routed network),
@@ -194,7 +179,7 @@ public final class NftPolicy {
         new Nft.Element(List.of("arp"), Optional.of(new Nft.Jump("vmarp")))));
     var allSets = new ArrayList<>(sets);
     allSets.add(ethertype);
-    allSets.addAll(vmCounterMaps(BRIDGE_VM_REASONS, elements));
+    allSets.addAll(countedSets(BRIDGE_VM_REASONS));
     var allChains = new ArrayList<>(chains);
     allChains.addAll(dropChains(BRIDGE_VM_REASONS));
     return new Nft.Table("bridge", TABLE, counters, allSets, allChains);
@@ -233,9 +218,8 @@ public final class NftPolicy {
         new Nft.Set("host_services", List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services),
         new Nft.Set("nat4", List.of(IP_SADDR), true, false, natSources));
     var allSets = new ArrayList<>(sets);
-    allSets.addAll(vmCounterMaps(ROUTED_VM_REASONS, elements));
-    var counters = new ArrayList<>(ROUTED_COUNTERS);
-    counters.addAll(vmCounters(policy.routed().stream().flatMap(r -> r.ports().stream()).toList()));
+    allSets.addAll(countedSets(ROUTED_VM_REASONS));
+    var counters = ROUTED_COUNTERS;
     var ra = vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra");
     // Conntrack runs only where NAT needs it; then traffic that does not leave through NAT skips it,
     // because tracking would cost every forwarded packet.
@@ -321,7 +305,6 @@ public final class NftPolicy {
           add(m, "nd_target", Nft.Element.of(tap, mac, hex128(a)));
         }
         for (var a : p.prefixes(false)) add(m, "ip6_net", Nft.Element.of(tap, mac, addr(a)));
-        for (String reason : BRIDGE_VM_REASONS) add(m, "vm_" + reason, Nft.Element.counter(tap, new VmCounter(p.tap(), reason).name()));
       }
       case RoutedNetwork r -> {
         add(m, "routed_taps", Nft.Element.of(tap));
@@ -333,7 +316,6 @@ public final class NftPolicy {
         if (r.nat() && r.ipv4().isPresent()) {
           p.prefixes(true).stream().filter(x -> !r.ipv4().get().contains(x)).forEach(x -> add(m, "nat4", Nft.Element.of(addr(x))));
         }
-        for (String reason : ROUTED_VM_REASONS) add(m, "vm_" + reason, Nft.Element.counter(tap, new VmCounter(p.tap(), reason).name()));
       }
     }
     return m;
@@ -352,23 +334,22 @@ public final class NftPolicy {
     }
   }
 
-  /** The named counters one VM interface owns: one per reason of its table. */
-  public static List<String> portCounters(Port p) {
+  /** The counted sets of a port's table, by name: {@code vm_<reason>}. */
+  public static List<String> countedSets(Port p) {
     var reasons = p.network() instanceof BridgedNetwork ? BRIDGE_VM_REASONS : ROUTED_VM_REASONS;
-    return reasons.stream().map(r -> new VmCounter(p.tap(), r).name()).toList();
+    return reasons.stream().map(r -> "vm_" + r).toList();
   }
 
-  private static List<String> vmCounters(List<Port> ports) {
-    return ports.stream().flatMap(p -> portCounters(p).stream()).toList();
+  /** A counted set's reason; empty for other sets. */
+  public static Optional<String> countedReason(String set) {
+    return set.startsWith("vm_") ? Optional.of(set.substring(3)) : Optional.empty();
   }
 
-  private static List<Nft.Set> vmCounterMaps(List<String> reasons, SetElements elements) {
-    return reasons.stream()
-        .map(r -> new Nft.Set("vm_" + r, List.of(IIFNAME), false, Nft.Data.COUNTER, elements.of("vm_" + r)))
-        .toList();
+  private static List<Nft.Set> countedSets(List<String> reasons) {
+    return reasons.stream().map(r -> new Nft.Set("vm_" + r, List.of(IIFNAME), false, Nft.Data.COUNTER, List.of())).toList();
   }
 
-  /** {@code drop_<reason>}: count per VM where the port is a VM's (a miss ends that rule only), count, drop. */
+  /** {@code drop_<reason>}: count per input interface (a full set ends that rule only), count the reason, drop. */
   private static List<Nft.Chain> dropChains(List<String> reasons) {
     return reasons.stream().map(r -> new Nft.Chain("drop_" + r, Optional.empty(), List.of(
         rule(List.of(), null, new Nft.CountIn(List.of(IIFNAME), "vm_" + r)),
@@ -399,7 +380,8 @@ public final class NftPolicy {
   }
 
   /** An interface name as an nft string (validated: no quotes or escapes possible). */
-  static String ifname(String name) {
+  /** An interface name as an nft value. */
+  public static String ifname(String name) {
     return "\"" + name + "\"";
   }
 

@@ -44,15 +44,15 @@ public final class NftText {
   }
 
   private static void set(StringBuilder b, Nft.Set s) {
-    b.append('\t').append(s.data() != Nft.Data.NONE ? "map " : "set ").append(s.name()).append(" {\n");
+    b.append('\t').append(s.data() == Nft.Data.VERDICT ? "map " : "set ").append(s.name()).append(" {\n");
     if (s.key().stream().anyMatch(f -> f.type().isEmpty())) {
       b.append("\t\ttypeof ").append(concat(s.key()));
     } else {
       b.append("\t\ttype ").append(s.key().stream().map(Field::type).collect(Collectors.joining(" . ")));
     }
     if (s.data() == Nft.Data.VERDICT) b.append(" : verdict");
-    if (s.data() == Nft.Data.COUNTER) b.append(" : counter");
     b.append('\n');
+    if (s.data() == Nft.Data.COUNTER) b.append("\t\tsize ").append(Nft.COUNTED_SET_SIZE).append("\n\t\tflags dynamic\n\t\tcounter\n");
     if (s.interval()) b.append("\t\tflags interval\n");
     if (!s.elements().isEmpty()) {
       b.append("\t\telements = {");
@@ -67,7 +67,6 @@ public final class NftText {
   /** An element as nft writes it inside {@code elements = { ... }}. */
   public static String element(Nft.Element e) {
     String key = String.join(" . ", e.key());
-    if (e.counter().isPresent()) return key + " : " + e.counter().get();
     return e.verdict().map(v -> key + " : " + verdict(v)).orElse(key);
   }
 
@@ -105,7 +104,7 @@ public final class NftText {
       case Nft.Vmap m -> concat(m.key()) + " vmap @" + m.map();
       case Nft.Masquerade m -> "masquerade";
       case Nft.Notrack n -> "notrack";
-      case Nft.CountIn c -> "counter name " + concat(c.key()) + " map @" + c.map();
+      case Nft.CountIn c -> "add @" + c.map() + " { " + concat(c.key()) + " }";
     };
   }
 

@@ -103,42 +103,6 @@
       	}
       	counter frag_evasion {
       	}
-      	counter forged_mac/tap1 {
-      	}
-      	counter forged_src/tap1 {
-      	}
-      	counter arp_spoof/tap1 {
-      	}
-      	counter nd_spoof/tap1 {
-      	}
-      	counter rogue_dhcp/tap1 {
-      	}
-      	counter ra/tap1 {
-      	}
-      	counter ethertype/tap1 {
-      	}
-      	counter mcast_query/tap1 {
-      	}
-      	counter frag_evasion/tap1 {
-      	}
-      	counter forged_mac/v343a-0 {
-      	}
-      	counter forged_src/v343a-0 {
-      	}
-      	counter arp_spoof/v343a-0 {
-      	}
-      	counter nd_spoof/v343a-0 {
-      	}
-      	counter rogue_dhcp/v343a-0 {
-      	}
-      	counter ra/v343a-0 {
-      	}
-      	counter ethertype/v343a-0 {
-      	}
-      	counter mcast_query/v343a-0 {
-      	}
-      	counter frag_evasion/v343a-0 {
-      	}
       	map port_verdict {
       		type ifname : verdict
       		elements = {
@@ -208,68 +172,59 @@
       			arp : jump vmarp
       		}
       	}
-      	map vm_forged_mac {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : forged_mac/tap1,
-      			"v343a-0" : forged_mac/v343a-0
-      		}
+      	set vm_forged_mac {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_forged_src {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : forged_src/tap1,
-      			"v343a-0" : forged_src/v343a-0
-      		}
+      	set vm_forged_src {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_arp_spoof {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : arp_spoof/tap1,
-      			"v343a-0" : arp_spoof/v343a-0
-      		}
+      	set vm_arp_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_nd_spoof {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : nd_spoof/tap1,
-      			"v343a-0" : nd_spoof/v343a-0
-      		}
+      	set vm_nd_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_rogue_dhcp {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : rogue_dhcp/tap1,
-      			"v343a-0" : rogue_dhcp/v343a-0
-      		}
+      	set vm_rogue_dhcp {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_ra {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : ra/tap1,
-      			"v343a-0" : ra/v343a-0
-      		}
+      	set vm_ra {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_ethertype {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : ethertype/tap1,
-      			"v343a-0" : ethertype/v343a-0
-      		}
+      	set vm_ethertype {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_mcast_query {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : mcast_query/tap1,
-      			"v343a-0" : mcast_query/v343a-0
-      		}
+      	set vm_mcast_query {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_frag_evasion {
-      		type ifname : counter
-      		elements = {
-      			"tap1" : frag_evasion/tap1,
-      			"v343a-0" : frag_evasion/v343a-0
-      		}
+      	set vm_frag_evasion {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
       	chain prerouting {
       		type filter hook prerouting priority -200; policy accept;
@@ -337,39 +292,39 @@
       		jump drop_arp_spoof
       	}
       	chain drop_forged_mac {
-      		counter name iifname map @vm_forged_mac
+      		add @vm_forged_mac { iifname }
       		counter name forged_mac drop
       	}
       	chain drop_forged_src {
-      		counter name iifname map @vm_forged_src
+      		add @vm_forged_src { iifname }
       		counter name forged_src drop
       	}
       	chain drop_arp_spoof {
-      		counter name iifname map @vm_arp_spoof
+      		add @vm_arp_spoof { iifname }
       		counter name arp_spoof drop
       	}
       	chain drop_nd_spoof {
-      		counter name iifname map @vm_nd_spoof
+      		add @vm_nd_spoof { iifname }
       		counter name nd_spoof drop
       	}
       	chain drop_rogue_dhcp {
-      		counter name iifname map @vm_rogue_dhcp
+      		add @vm_rogue_dhcp { iifname }
       		counter name rogue_dhcp drop
       	}
       	chain drop_ra {
-      		counter name iifname map @vm_ra
+      		add @vm_ra { iifname }
       		counter name ra drop
       	}
       	chain drop_ethertype {
-      		counter name iifname map @vm_ethertype
+      		add @vm_ethertype { iifname }
       		counter name ethertype drop
       	}
       	chain drop_mcast_query {
-      		counter name iifname map @vm_mcast_query
+      		add @vm_mcast_query { iifname }
       		counter name mcast_query drop
       	}
       	chain drop_frag_evasion {
-      		counter name iifname map @vm_frag_evasion
+      		add @vm_frag_evasion { iifname }
       		counter name frag_evasion drop
       	}
     '';
@@ -386,14 +341,6 @@
       	counter ra {
       	}
       	counter host_input {
-      	}
-      	counter forged_src/vm5 {
-      	}
-      	counter rogue_dhcp/vm5 {
-      	}
-      	counter ra/vm5 {
-      	}
-      	counter host_input/vm5 {
       	}
       	set routed_taps {
       		type ifname
@@ -432,29 +379,29 @@
       			10.0.0.0/24
       		}
       	}
-      	map vm_forged_src {
-      		type ifname : counter
-      		elements = {
-      			"vm5" : forged_src/vm5
-      		}
+      	set vm_forged_src {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_rogue_dhcp {
-      		type ifname : counter
-      		elements = {
-      			"vm5" : rogue_dhcp/vm5
-      		}
+      	set vm_rogue_dhcp {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_ra {
-      		type ifname : counter
-      		elements = {
-      			"vm5" : ra/vm5
-      		}
+      	set vm_ra {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_host_input {
-      		type ifname : counter
-      		elements = {
-      			"vm5" : host_input/vm5
-      		}
+      	set vm_host_input {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
       	chain prerouting {
       		type filter hook prerouting priority -300; policy accept;
@@ -496,19 +443,19 @@
       		ip saddr @nat4 oifname "enp0s3" masquerade
       	}
       	chain drop_forged_src {
-      		counter name iifname map @vm_forged_src
+      		add @vm_forged_src { iifname }
       		counter name forged_src drop
       	}
       	chain drop_rogue_dhcp {
-      		counter name iifname map @vm_rogue_dhcp
+      		add @vm_rogue_dhcp { iifname }
       		counter name rogue_dhcp drop
       	}
       	chain drop_ra {
-      		counter name iifname map @vm_ra
+      		add @vm_ra { iifname }
       		counter name ra drop
       	}
       	chain drop_host_input {
-      		counter name iifname map @vm_host_input
+      		add @vm_host_input { iifname }
       		counter name host_input drop
       	}
     '';

@@ -75,42 +75,6 @@
       	}
       	counter frag_evasion {
       	}
-      	counter forged_mac/vnet0 {
-      	}
-      	counter forged_src/vnet0 {
-      	}
-      	counter arp_spoof/vnet0 {
-      	}
-      	counter nd_spoof/vnet0 {
-      	}
-      	counter rogue_dhcp/vnet0 {
-      	}
-      	counter ra/vnet0 {
-      	}
-      	counter ethertype/vnet0 {
-      	}
-      	counter mcast_query/vnet0 {
-      	}
-      	counter frag_evasion/vnet0 {
-      	}
-      	counter forged_mac/vnet1 {
-      	}
-      	counter forged_src/vnet1 {
-      	}
-      	counter arp_spoof/vnet1 {
-      	}
-      	counter nd_spoof/vnet1 {
-      	}
-      	counter rogue_dhcp/vnet1 {
-      	}
-      	counter ra/vnet1 {
-      	}
-      	counter ethertype/vnet1 {
-      	}
-      	counter mcast_query/vnet1 {
-      	}
-      	counter frag_evasion/vnet1 {
-      	}
       	map port_verdict {
       		type ifname : verdict
       		elements = {
@@ -179,68 +143,59 @@
       			arp : jump vmarp
       		}
       	}
-      	map vm_forged_mac {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : forged_mac/vnet0,
-      			"vnet1" : forged_mac/vnet1
-      		}
+      	set vm_forged_mac {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_forged_src {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : forged_src/vnet0,
-      			"vnet1" : forged_src/vnet1
-      		}
+      	set vm_forged_src {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_arp_spoof {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : arp_spoof/vnet0,
-      			"vnet1" : arp_spoof/vnet1
-      		}
+      	set vm_arp_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_nd_spoof {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : nd_spoof/vnet0,
-      			"vnet1" : nd_spoof/vnet1
-      		}
+      	set vm_nd_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_rogue_dhcp {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : rogue_dhcp/vnet0,
-      			"vnet1" : rogue_dhcp/vnet1
-      		}
+      	set vm_rogue_dhcp {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_ra {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : ra/vnet0,
-      			"vnet1" : ra/vnet1
-      		}
+      	set vm_ra {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_ethertype {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : ethertype/vnet0,
-      			"vnet1" : ethertype/vnet1
-      		}
+      	set vm_ethertype {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_mcast_query {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : mcast_query/vnet0,
-      			"vnet1" : mcast_query/vnet1
-      		}
+      	set vm_mcast_query {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_frag_evasion {
-      		type ifname : counter
-      		elements = {
-      			"vnet0" : frag_evasion/vnet0,
-      			"vnet1" : frag_evasion/vnet1
-      		}
+      	set vm_frag_evasion {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
       	chain prerouting {
       		type filter hook prerouting priority -200; policy accept;
@@ -304,39 +259,39 @@
       		jump drop_arp_spoof
       	}
       	chain drop_forged_mac {
-      		counter name iifname map @vm_forged_mac
+      		add @vm_forged_mac { iifname }
       		counter name forged_mac drop
       	}
       	chain drop_forged_src {
-      		counter name iifname map @vm_forged_src
+      		add @vm_forged_src { iifname }
       		counter name forged_src drop
       	}
       	chain drop_arp_spoof {
-      		counter name iifname map @vm_arp_spoof
+      		add @vm_arp_spoof { iifname }
       		counter name arp_spoof drop
       	}
       	chain drop_nd_spoof {
-      		counter name iifname map @vm_nd_spoof
+      		add @vm_nd_spoof { iifname }
       		counter name nd_spoof drop
       	}
       	chain drop_rogue_dhcp {
-      		counter name iifname map @vm_rogue_dhcp
+      		add @vm_rogue_dhcp { iifname }
       		counter name rogue_dhcp drop
       	}
       	chain drop_ra {
-      		counter name iifname map @vm_ra
+      		add @vm_ra { iifname }
       		counter name ra drop
       	}
       	chain drop_ethertype {
-      		counter name iifname map @vm_ethertype
+      		add @vm_ethertype { iifname }
       		counter name ethertype drop
       	}
       	chain drop_mcast_query {
-      		counter name iifname map @vm_mcast_query
+      		add @vm_mcast_query { iifname }
       		counter name mcast_query drop
       	}
       	chain drop_frag_evasion {
-      		counter name iifname map @vm_frag_evasion
+      		add @vm_frag_evasion { iifname }
       		counter name frag_evasion drop
       	}
     '';

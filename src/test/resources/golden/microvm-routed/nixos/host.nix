@@ -104,30 +104,6 @@
       	}
       	counter host_input {
       	}
-      	counter forged_src/vm5 {
-      	}
-      	counter rogue_dhcp/vm5 {
-      	}
-      	counter ra/vm5 {
-      	}
-      	counter host_input/vm5 {
-      	}
-      	counter forged_src/vm6 {
-      	}
-      	counter rogue_dhcp/vm6 {
-      	}
-      	counter ra/vm6 {
-      	}
-      	counter host_input/vm6 {
-      	}
-      	counter forged_src/vm26 {
-      	}
-      	counter rogue_dhcp/vm26 {
-      	}
-      	counter ra/vm26 {
-      	}
-      	counter host_input/vm26 {
-      	}
       	set routed_taps {
       		type ifname
       		elements = {
@@ -188,37 +164,29 @@
       			10.0.1.0/28
       		}
       	}
-      	map vm_forged_src {
-      		type ifname : counter
-      		elements = {
-      			"vm5" : forged_src/vm5,
-      			"vm6" : forged_src/vm6,
-      			"vm26" : forged_src/vm26
-      		}
+      	set vm_forged_src {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_rogue_dhcp {
-      		type ifname : counter
-      		elements = {
-      			"vm5" : rogue_dhcp/vm5,
-      			"vm6" : rogue_dhcp/vm6,
-      			"vm26" : rogue_dhcp/vm26
-      		}
+      	set vm_rogue_dhcp {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_ra {
-      		type ifname : counter
-      		elements = {
-      			"vm5" : ra/vm5,
-      			"vm6" : ra/vm6,
-      			"vm26" : ra/vm26
-      		}
+      	set vm_ra {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
-      	map vm_host_input {
-      		type ifname : counter
-      		elements = {
-      			"vm5" : host_input/vm5,
-      			"vm6" : host_input/vm6,
-      			"vm26" : host_input/vm26
-      		}
+      	set vm_host_input {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
       	}
       	chain prerouting {
       		type filter hook prerouting priority -300; policy accept;
@@ -260,19 +228,19 @@
       		ip saddr @nat4 oifname "enp0s3" masquerade
       	}
       	chain drop_forged_src {
-      		counter name iifname map @vm_forged_src
+      		add @vm_forged_src { iifname }
       		counter name forged_src drop
       	}
       	chain drop_rogue_dhcp {
-      		counter name iifname map @vm_rogue_dhcp
+      		add @vm_rogue_dhcp { iifname }
       		counter name rogue_dhcp drop
       	}
       	chain drop_ra {
-      		counter name iifname map @vm_ra
+      		add @vm_ra { iifname }
       		counter name ra drop
       	}
       	chain drop_host_input {
-      		counter name iifname map @vm_host_input
+      		add @vm_host_input { iifname }
       		counter name host_input drop
       	}
     '';
