@@ -45,7 +45,12 @@ public final class Benchmark {
       log.println("data plane: " + repeats + " runs of " + seconds + " s per point, median kept");
       for (var p : DataPlaneBench.Path.values()) dp.addAll(bench.run(p, counts, log));
     }
-    List<ControlPlaneBench.Result> cp = controlPlane ? new ControlPlaneBench().run(log) : List.of();
+    var cp = new ArrayList<ControlPlaneBench.Result>();
+    if (controlPlane) {
+      cp.addAll(new ControlPlaneBench().run(log));
+      cp.addAll(new TapLatencyBench().run(log));
+      cp.add(ControlPlaneBench.peakRss());
+    }
     Files.createDirectories(out);
     String report = Report.markdown(dp, cp, counts, seconds, repeats);
     String date = java.time.LocalDate.now().toString();
