@@ -96,6 +96,8 @@ public final class Agent implements AutoCloseable {
   private final Map<String, LinkEvents.Link> links = new HashMap<>();
   private final Set<String> foreign = new HashSet<>();
   private final Map<String, VmStatus> states = new ConcurrentHashMap<>();
+  /** Taps whose link appeared, to configure in the next flush, with when their event was read. */
+  private final Map<String, Long> toConfigure = new LinkedHashMap<>();
 
   private final Histogram tapLatency = new Histogram("netfence_tap_configure_seconds",
       "From a tap's link event to its tap configured.");
@@ -202,6 +204,29 @@ public final class Agent implements AutoCloseable {
     ns.exec(List.of("ip", "-force", "-batch", "-"), String.join("\n", cmds) + "\n");
   }
 
+  /** Configures the taps that appeared since the last flush, in one {@link TapSetup#runAll}. */
+  private void flushConfigure() {
+    var ready = new ArrayList<Port>();
+    for (String tap : toConfigure.keySet()) {
+      Port p = portsByTap.get(tap);
+      if (p == null) continue;
+      if (links.containsKey(tap)) ready.add(p);
+      else states.put(tap, status(p, State.PENDING, "tap does not exist yet"));
+    }
+    var failed = TapSetup.runAll(ns, ready.stream().map(TapSetup::of).toList());
+    long now = System.nanoTime();
+    for (var p : ready) {
+      if (failed.containsKey(p.tap())) {
+        driverErrors.increment();
+        fail(p, failed.get(p.tap()));
+      } else {
+        states.put(p.tap(), status(p, State.APPLIED, ""));
+        tapLatency.observeNanos(now - toConfigure.get(p.tap()));
+      }
+    }
+    toConfigure.clear();
+  }
+
   /** Configures a port's tap if it exists, else marks it PENDING. */
   private void configure(Port p) {
     if (!links.containsKey(p.tap())) {
@@ -290,8 +315,10 @@ public final class Agent implements AutoCloseable {
         states.put(p.tap(), status(p, State.PENDING, "tap does not exist"));
       } else if (current == null || current.state() != State.APPLIED) {
         // Only a tap that was not configured: our own setup's events (master, up) follow it.
-        configure(p);
-        if (states.get(p.tap()).state() == State.APPLIED) tapLatency.observeNanos(System.nanoTime() - seen);
+        // The flush runs after the link events already queued, so taps that appear together
+        // are configured together.
+        if (toConfigure.isEmpty()) worker.execute(this::flushConfigure);
+        toConfigure.putIfAbsent(p.tap(), seen);
       }
       return;
     }

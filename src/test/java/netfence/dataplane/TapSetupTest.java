@@ -37,4 +37,23 @@ class TapSetupTest {
         java.util.Map.entry("net.ipv4.conf.vm26.rp_filter", "1"), java.util.Map.entry("net.ipv6.conf.vm26.accept_ra", "0"));
     assertThat(TapSetup.routesRemoved(p)).hasSize(4).allMatch(c -> c.startsWith("route del ") && c.endsWith(" proto 110"));
   }
+
+  /** On the kernel: two taps in one run; when one fails, the other is still configured and only the failed one is named. */
+  @Test
+  @org.junit.jupiter.api.Tag("kernel")
+  void severalTapsInOneRunAndAFailureNamesItsTap() {
+    netfence.testing.Kernel.require("ip", "sysctl");
+    var routed = Examples.load(Path.of("examples/microvm-routed.yaml"));
+    var ports = HostPolicy.of(routed, "hv1").ports();
+    try (var ns = Netns.create("nfts-all")) {
+      for (var p : ports) ns.exec("ip", "link", "add", p.tap(), "type", "veth", "peer", "name", p.tap() + "p").orThrow();
+      assertThat(TapSetup.runAll(ns, ports.stream().map(TapSetup::of).toList())).isEmpty();
+      for (var p : ports) assertThat(ns.exec("ip", "route", "show", "proto", "110", "dev", p.tap()).orThrow().stdout()).isNotBlank();
+
+      ns.exec("ip", "link", "del", ports.getFirst().tap()).orThrow();
+      var failed = TapSetup.runAll(ns, ports.stream().map(TapSetup::of).toList());
+      assertThat(failed).containsOnlyKeys(ports.getFirst().tap());
+      assertThat(failed.get(ports.getFirst().tap())).contains("configuring tap " + ports.getFirst().tap());
+    }
+  }
 }
