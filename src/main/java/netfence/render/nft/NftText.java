@@ -21,26 +21,37 @@ public final class NftText {
       b.append("\ntable ").append(t.family()).append(' ').append(t.name()).append(" {}\n");
       b.append("delete table ").append(t.family()).append(' ').append(t.name()).append('\n');
     }
-    for (var t : tables) b.append('\n').append(table(t));
+    for (var t : tables) {
+      b.append('\n');
+      table(b, t);
+    }
     return b.toString();
   }
 
   /** One table's definition. */
   public static String table(Nft.Table t) {
     var b = new StringBuilder();
-    b.append("table ").append(t.family()).append(' ').append(t.name()).append(" {\n");
-    b.append(body(t));
-    b.append("}\n");
+    table(b, t);
     return b.toString();
+  }
+
+  private static void table(StringBuilder b, Nft.Table t) {
+    b.append("table ").append(t.family()).append(' ').append(t.name()).append(" {\n");
+    body(b, t);
+    b.append("}\n");
   }
 
   /** The inside of a table (sets, then chains), indented by one tab. */
   public static String body(Nft.Table t) {
     var b = new StringBuilder();
+    body(b, t);
+    return b.toString();
+  }
+
+  private static void body(StringBuilder b, Nft.Table t) {
     for (var c : t.counters()) b.append("\tcounter ").append(c).append(" {\n\t}\n");
     for (var s : t.sets()) set(b, s);
     for (var c : t.chains()) chain(b, c);
-    return b.toString();
   }
 
   private static void set(StringBuilder b, Nft.Set s) {
@@ -57,7 +68,8 @@ public final class NftText {
     if (!s.elements().isEmpty()) {
       b.append("\t\telements = {");
       for (int i = 0; i < s.elements().size(); i++) {
-        b.append(i == 0 ? "\n\t\t\t" : ",\n\t\t\t").append(element(s.elements().get(i)));
+        b.append(i == 0 ? "\n\t\t\t" : ",\n\t\t\t");
+        element(b, s.elements().get(i));
       }
       b.append("\n\t\t}\n");
     }
@@ -66,8 +78,18 @@ public final class NftText {
 
   /** An element as nft writes it inside {@code elements = { ... }}. */
   public static String element(Nft.Element e) {
-    String key = String.join(" . ", e.key());
-    return e.verdict().map(v -> key + " : " + verdict(v)).orElse(key);
+    var b = new StringBuilder();
+    element(b, e);
+    return b.toString();
+  }
+
+  private static void element(StringBuilder b, Nft.Element e) {
+    var key = e.key();
+    for (int i = 0; i < key.size(); i++) {
+      if (i > 0) b.append(" . ");
+      b.append(key.get(i));
+    }
+    e.verdict().ifPresent(v -> b.append(" : ").append(verdict(v)));
   }
 
   private static void chain(StringBuilder b, Nft.Chain c) {
