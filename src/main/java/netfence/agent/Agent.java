@@ -190,7 +190,7 @@ public final class Agent implements AutoCloseable {
           driverErrors.increment();
           fail(a, "nft: " + r.error().strip());
         } else {
-          configure(a);
+          configure(List.of(a));
         }
       }
     }
@@ -204,42 +204,37 @@ public final class Agent implements AutoCloseable {
     ns.exec(List.of("ip", "-force", "-batch", "-"), String.join("\n", cmds) + "\n");
   }
 
-  /** Configures the taps that appeared since the last flush, in one {@link TapSetup#runAll}. */
+  /** Configures the taps that appeared since the last flush, together; observes each one's latency from its event. */
   private void flushConfigure() {
+    var ports = toConfigure.keySet().stream().map(portsByTap::get).filter(Objects::nonNull).toList();
+    var applied = configure(ports);
+    long now = System.nanoTime();
+    for (var p : applied) tapLatency.observeNanos(now - toConfigure.get(p.tap()));
+    toConfigure.clear();
+  }
+
+  /**
+   * Configures the ports' taps that exist in one {@link TapSetup#runAll} and marks
+   * them APPLIED or FAILED; the others are PENDING. Returns the ports now APPLIED.
+   */
+  private List<Port> configure(List<Port> ports) {
     var ready = new ArrayList<Port>();
-    for (String tap : toConfigure.keySet()) {
-      Port p = portsByTap.get(tap);
-      if (p == null) continue;
-      if (links.containsKey(tap)) ready.add(p);
-      else states.put(tap, status(p, State.PENDING, "tap does not exist yet"));
+    for (var p : ports) {
+      if (links.containsKey(p.tap())) ready.add(p);
+      else states.put(p.tap(), status(p, State.PENDING, "tap does not exist yet"));
     }
     var failed = TapSetup.runAll(ns, ready.stream().map(TapSetup::of).toList());
-    long now = System.nanoTime();
+    var applied = new ArrayList<Port>();
     for (var p : ready) {
       if (failed.containsKey(p.tap())) {
         driverErrors.increment();
         fail(p, failed.get(p.tap()));
       } else {
         states.put(p.tap(), status(p, State.APPLIED, ""));
-        tapLatency.observeNanos(now - toConfigure.get(p.tap()));
+        applied.add(p);
       }
     }
-    toConfigure.clear();
-  }
-
-  /** Configures a port's tap if it exists, else marks it PENDING. */
-  private void configure(Port p) {
-    if (!links.containsKey(p.tap())) {
-      states.put(p.tap(), status(p, State.PENDING, "tap does not exist yet"));
-      return;
-    }
-    try {
-      TapSetup.of(p).run(ns);
-      states.put(p.tap(), status(p, State.APPLIED, ""));
-    } catch (ApplyException e) {
-      driverErrors.increment();
-      fail(p, e.getMessage());
-    }
+    return applied;
   }
 
   private void fail(Port p, String reason) {
@@ -432,8 +427,8 @@ public final class Agent implements AutoCloseable {
       out.add(new Counter(c.path("family").asText(), c.path("name").asText(), Optional.empty(), c.path("packets").asLong()));
     }
     for (String family : families) {
-      for (String reason : family.equals("bridge") ? NftPolicy.BRIDGE_VM_REASONS : NftPolicy.ROUTED_VM_REASONS) {
-        for (JsonNode set : list("list set " + family + " " + NftPolicy.TABLE + " vm_" + reason, "set")) {
+      for (String reason : NftPolicy.vmReasons(family)) {
+        for (JsonNode set : list("list set " + family + " " + NftPolicy.TABLE + " " + NftPolicy.countedSet(reason), "set")) {
           for (JsonNode e : set.path("elem")) {
             JsonNode elem = e.path("elem");
             out.add(new Counter(family, reason, Optional.of(elem.path("val").asText()), elem.path("counter").path("packets").asLong()));

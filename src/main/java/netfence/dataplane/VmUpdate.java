@@ -44,10 +44,10 @@ public final class VmUpdate {
    */
   private static void forgetDrops(StringBuilder b, Port p) {
     String tap = NftPolicy.ifname(p.tap());
-    for (String set : NftPolicy.countedSets(p)) {
+    for (String reason : NftPolicy.vmReasons(NftPolicy.family(p))) {
       for (String verb : List.of("add", "delete")) {
-        b.append(verb).append(" element ").append(NftPolicy.family(p)).append(' ').append(NftPolicy.TABLE).append(' ').append(set)
-            .append(" { ").append(tap).append(" }\n");
+        b.append(verb).append(" element ").append(NftPolicy.family(p)).append(' ').append(NftPolicy.TABLE).append(' ')
+            .append(NftPolicy.countedSet(reason)).append(" { ").append(tap).append(" }\n");
       }
     }
   }

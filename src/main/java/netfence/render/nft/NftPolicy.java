@@ -50,13 +50,21 @@ public final class NftPolicy {
    * a drop of that reason has an element, so the policy's size does not grow
    * with the counters.
    */
-  public static final List<String> BRIDGE_VM_REASONS = BRIDGE_COUNTERS.stream().filter(r -> !r.equals("unknown_port")).toList();
+  static final List<String> BRIDGE_VM_REASONS = BRIDGE_COUNTERS.stream().filter(r -> !r.equals("unknown_port")).toList();
 
-  public static final List<String> ROUTED_VM_REASONS = ROUTED_COUNTERS;
+  static final List<String> ROUTED_VM_REASONS = ROUTED_COUNTERS;
 
   private NftPolicy() {}
 
+  /** The reasons counted per VM interface in the table of {@code family} ({@code bridge} or {@code inet}). */
+  public static List<String> vmReasons(String family) {
+    return family.equals("bridge") ? BRIDGE_VM_REASONS : ROUTED_VM_REASONS;
+  }
 
+  /** The counted set of a reason: {@code vm_<reason>}, one element per VM interface that had such a drop. */
+  public static String countedSet(String reason) {
+    return "vm_" + reason;
+  }
 
   /** The tables for this host: bridge and/or inet, only those it needs. */
   public static List<Nft.Table> tables(HostPolicy policy) {
@@ -334,25 +342,14 @@ public final class NftPolicy {
     }
   }
 
-  /** The counted sets of a port's table, by name: {@code vm_<reason>}. */
-  public static List<String> countedSets(Port p) {
-    var reasons = p.network() instanceof BridgedNetwork ? BRIDGE_VM_REASONS : ROUTED_VM_REASONS;
-    return reasons.stream().map(r -> "vm_" + r).toList();
-  }
-
-  /** A counted set's reason; empty for other sets. */
-  public static Optional<String> countedReason(String set) {
-    return set.startsWith("vm_") ? Optional.of(set.substring(3)) : Optional.empty();
-  }
-
   private static List<Nft.Set> countedSets(List<String> reasons) {
-    return reasons.stream().map(r -> new Nft.Set("vm_" + r, List.of(IIFNAME), false, Nft.Data.COUNTER, List.of())).toList();
+    return reasons.stream().map(r -> new Nft.Set(countedSet(r), List.of(IIFNAME), false, Nft.Data.COUNTER, List.of())).toList();
   }
 
   /** {@code drop_<reason>}: count per input interface (a full set ends that rule only), count the reason, drop. */
   private static List<Nft.Chain> dropChains(List<String> reasons) {
     return reasons.stream().map(r -> new Nft.Chain("drop_" + r, Optional.empty(), List.of(
-        rule(List.of(), null, new Nft.CountIn(List.of(IIFNAME), "vm_" + r)),
+        rule(List.of(), null, new Nft.CountIn(List.of(IIFNAME), countedSet(r))),
         rule(List.of(), r, drop())))).toList();
   }
 
@@ -380,7 +377,6 @@ public final class NftPolicy {
   }
 
   /** An interface name as an nft string (validated: no quotes or escapes possible). */
-  /** An interface name as an nft value. */
   public static String ifname(String name) {
     return "\"" + name + "\"";
   }
