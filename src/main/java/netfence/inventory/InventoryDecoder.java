@@ -50,8 +50,13 @@ final class InventoryDecoder {
 
   private final List<IndexUse> indexes = new java.util.ArrayList<>();
 
+  /** The indexes the VMs decoded so far write, even those of VMs with errors. */
+  List<IndexUse> indexUses() {
+    return indexes;
+  }
+
   /** An interface with the positions of its tap, MAC and each address or prefix. */
-  record LocatedInterface(VmInterface iface, int number, Pos tapPos, boolean defaultTap, Pos macPos, boolean defaultMac,
+  record LocatedInterface(VmInterface iface, int number, Pos networkPos, Pos tapPos, boolean defaultTap, Pos macPos, boolean defaultMac,
       List<Pos> addressPos, List<Pos> prefixPos) {}
 
   Optional<Inventory> decode(Node root) {
@@ -199,7 +204,7 @@ final class InventoryDecoder {
     return Optional.empty();
   }
 
-  private Optional<Located> vm(Node.Scalar name, Node node, Map<String, Host> hosts, Map<String, Network> networks) {
+  Optional<Located> vm(Node.Scalar name, Node node, Map<String, Host> hosts, Map<String, Network> networks) {
     Names.checkObject(name, "VM", problems);
     String what = "VM '" + name.value() + "'";
     var m = Fields.mapping(node, what, problems);
@@ -374,7 +379,7 @@ final class InventoryDecoder {
     }
     if (!ok) return Optional.empty();
     var iface = new VmInterface(network.get().name(), tap, theMac, addresses, prefixes, slaacAt.isPresent());
-    return Optional.of(new LocatedInterface(iface, number, tapPos, tapNode.isEmpty(), macPos, macNode.isEmpty(),
+    return Optional.of(new LocatedInterface(iface, number, f.entry("network").map(e -> e.value().pos()).orElse(m.get().pos()), tapPos, tapNode.isEmpty(), macPos, macNode.isEmpty(),
         List.copyOf(addressPos), List.copyOf(prefixPos)));
   }
 

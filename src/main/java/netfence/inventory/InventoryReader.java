@@ -5,7 +5,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import netfence.model.Inventory;
 
@@ -43,6 +45,36 @@ public final class InventoryReader {
 
   /** Parses inventory text; {@code name} is what positions call the source. */
   public static Result parse(String name, String text) {
+    return parseTree(name, text, null);
+  }
+
+  /**
+   * A file's objects as a store keeps them: per inventory key ({@code hosts}, {@code networks},
+   * {@code vms}) each object's body in canonical form ({@link Bodies}), in document order;
+   * present only when the file is valid.
+   */
+  public record Objects(Result result, Map<String, Map<String, String>> bodies) {}
+
+  /** Parses and validates like {@link #parse}, and splits a valid file into its objects. */
+  public static Objects objects(String name, String text) {
+    var root = new Node[1];
+    Result r = parseTree(name, text, root);
+    var bodies = new LinkedHashMap<String, Map<String, String>>();
+    if (r.ok() && root[0] instanceof Node.Mapping top) {
+      for (String kind : List.of("hosts", "networks", "vms")) {
+        var objects = new LinkedHashMap<String, String>();
+        top.get(kind).ifPresent(e -> {
+          if (e.value() instanceof Node.Mapping m) {
+            for (var o : m.entries()) objects.put(o.key().value(), Bodies.canonical(o.value()));
+          }
+        });
+        bodies.put(kind, objects);
+      }
+    }
+    return new Objects(r, bodies);
+  }
+
+  private static Result parseTree(String name, String text, Node[] rootOut) {
     var problems = new Problems();
     Optional<Inventory> inv = Optional.empty();
     if (text.isBlank()) {
@@ -50,6 +82,7 @@ public final class InventoryReader {
     } else {
       // JSON is YAML 1.2; large machine-written inventories and API bodies take the fast path.
       Optional<Node> root = JsonReader.looksLikeJson(text) ? new JsonReader(name, problems).read(text) : new YamlReader(name, problems).read(text);
+      if (rootOut != null) rootOut[0] = root.orElse(null);
       if (root.isPresent() && !problems.hasErrors()) {
         inv = new InventoryDecoder(problems).decode(root.get());
       } else if (root.isPresent()) {

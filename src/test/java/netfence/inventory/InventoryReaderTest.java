@@ -505,7 +505,10 @@ class InventoryReaderTest {
             index: 5
             interfaces:
               - network: vmnet
-        """, "inv.yaml:26:9: error: address 10.0.0.5 is inside routed prefix 10.0.0.0/28 of VM 'a' (interface 0, line 21)");
+        """,
+        // The prefix also holds the host's own address on the routed network's taps.
+        "inv.yaml:21:27: error: routed prefix 10.0.0.0/28 contains 10.0.0.0, the host's address on routed network 'vmnet' (line 7)",
+        "inv.yaml:26:9: error: address 10.0.0.5 is inside routed prefix 10.0.0.0/28 of VM 'a' (interface 0, line 21)");
   }
 
   @Test
@@ -520,7 +523,7 @@ class InventoryReaderTest {
               - network: br0
                 routed-prefixes: [2001:db8:100::/48]
         """,
-        "inv.yaml:21:27: error: routed prefix 2001:db8:100:1::/64 overlaps routed prefix 2001:db8:100::/48 of VM 'b' (interface 0, line 27)");
+        "inv.yaml:27:27: error: routed prefix 2001:db8:100::/48 overlaps routed prefix 2001:db8:100:1::/64 of VM 'a' (interface 0, line 21)");
   }
 
   // ---- addresses and prefixes ------------------------------------------------
