@@ -36,7 +36,9 @@ import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
 import netfence.render.nft.NftPolicy;
-import netfence.store.StateStore;
+import netfence.state.Change;
+import netfence.state.View;
+import netfence.model.Vm;
 
 /**
  * {@code netfence serve}'s data-plane half: keeps one host's namespace
@@ -56,8 +58,9 @@ import netfence.store.StateStore;
  * All reconciliation runs on one thread, so the steps never interleave.
  *
  * <pre>{@code
- * try (var agent = Agent.start(Netns.current(), "hv1", store.inventory(), Duration.ofSeconds(60), System.err::println)) {
- *   store.addListener(agent::onChange);
+ * state.subscribe(Optional.of("hv1"), view -> agent = Agent.start(Netns.current(), "hv1", view, Duration.ofSeconds(60), log),
+ *     change -> agent.onChange(change));
+ * try (agent) {
  *   agent.status().forEach(System.out::println);
  *   String text = agent.metrics();   // Prometheus text format
  * }
@@ -92,6 +95,10 @@ public final class Agent implements AutoCloseable {
 
   // Owned by the worker thread.
   private volatile Inventory inventory;
+  /** The desired state of this host as the changes left it: hosts, networks and this host's VMs by name. */
+  private final Map<String, netfence.model.Host> hosts = new HashMap<>();
+  private final Map<String, netfence.model.Network> networks = new HashMap<>();
+  private final Map<String, Vm> vms = new HashMap<>();
   private Map<String, Port> portsByTap = Map.of();
   private final Map<String, LinkEvents.Link> links = new HashMap<>();
   private final Set<String> foreign = new HashSet<>();
@@ -107,11 +114,14 @@ public final class Agent implements AutoCloseable {
   private final LongAdder driverErrors = new LongAdder();
   private final LongAdder foreignAdded = new LongAdder();
 
-  private Agent(Netns ns, String host, Inventory inventory, Consumer<String> log) {
+  private Agent(Netns ns, String host, View view, Consumer<String> log) {
     this.ns = ns;
     this.host = host;
     this.log = log;
-    this.inventory = inventory;
+    this.hosts.putAll(view.hosts());
+    this.networks.putAll(view.networks());
+    view.vms().values().stream().filter(v -> v.host().equals(host)).forEach(v -> vms.put(v.name(), v));
+    this.inventory = desired();
     this.session = NftSession.open(ns, log);
     this.worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("netfence-agent").daemon().unstarted(r));
     // Listen before applying: a tap created during the apply is an event, not a gap.
@@ -127,8 +137,8 @@ public final class Agent implements AutoCloseable {
    * keeps it: link events, the table guard, and a full apply every {@code resync}.
    * Throws {@link ApplyException} when the first apply fails.
    */
-  public static Agent start(Netns ns, String host, Inventory inventory, Duration resync, Consumer<String> log) {
-    var a = new Agent(ns, host, inventory, log);
+  public static Agent start(Netns ns, String host, View view, Duration resync, Consumer<String> log) {
+    var a = new Agent(ns, host, view, log);
     try {
       a.submit(a::fullApply);
     } catch (RuntimeException e) {
@@ -149,14 +159,28 @@ public final class Agent implements AutoCloseable {
   // ---- desired-state changes ------------------------------------------------
 
   /** Applies one committed change; returns when it is applied (or has failed, which {@link #status} shows). */
-  public void onChange(StateStore.Change change) {
+  public void onChange(Change change) {
     submit(() -> applyChange(change));
   }
 
-  private void applyChange(StateStore.Change c) {
+  /** This host's desired state as an inventory: its VMs, every host and network. */
+  private Inventory desired() {
+    return new Inventory(new java.util.TreeMap<>(hosts).values().stream().toList(), new java.util.TreeMap<>(networks).values().stream().toList(),
+        new java.util.TreeMap<>(vms).values().stream().toList());
+  }
+
+  private void applyChange(Change c) {
     long t0 = System.nanoTime();
-    Inventory before = c.before();
-    Inventory after = c.after();
+    Inventory before = inventory;
+    for (var d : c.deltas()) {
+      switch (d) {
+        case Change.HostDelta h -> h.after().ifPresentOrElse(x -> hosts.put(h.name(), x), () -> hosts.remove(h.name()));
+        case Change.NetworkDelta n -> n.after().ifPresentOrElse(x -> networks.put(n.name(), x), () -> networks.remove(n.name()));
+        case Change.VmDelta v -> v.after().filter(x -> x.host().equals(host))
+            .ifPresentOrElse(x -> vms.put(v.name(), x), () -> vms.remove(v.name()));
+      }
+    }
+    Inventory after = desired();
     inventory = after;
     if (!before.networks().equals(after.networks()) || !before.host(host).equals(after.host(host))) {
       // Bridges, trusted ports, NAT, host services: table-wide, so the full apply.

@@ -14,9 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import netfence.inventory.Diagnostic;
-import netfence.store.StateStore;
-import netfence.store.StateStore.Kind;
-import netfence.store.StateStore.Mutation;
+import netfence.state.Mutation;
+import netfence.state.Result;
+import netfence.state.StateService;
+import netfence.store.Kind;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Connector;
@@ -31,7 +32,7 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * The REST API over a {@link StateStore}, as described in {@code openapi/netfence-v1.yaml}.
+ * The REST API over a {@link StateService}, as described in {@code openapi/netfence-v1.yaml}.
  *
  * <pre>{@code
  * try (var server = ApiServer.start(store, List.of(new Listen.UnixSocket(Path.of("/run/netfence/netfence.sock"))), AgentView.NONE)) {
@@ -54,7 +55,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /** Starts serving; returns once every listener is bound. */
-  public static ApiServer start(StateStore store, List<Listen> listeners, AgentView agent) throws Exception {
+  public static ApiServer start(StateService store, List<Listen> listeners, AgentView agent) throws Exception {
     if (listeners.isEmpty()) throw new IllegalArgumentException("listeners must name at least one socket or address");
     var server = new Server();
     var tokens = new java.util.HashMap<Connector, byte[]>();
@@ -104,16 +105,14 @@ public final class ApiServer implements AutoCloseable {
 
   /** The routes of {@link Routes#ALL}. */
   private static final class Api extends Handler.Abstract {
-    private final StateStore store;
+    private final StateService store;
     private final AgentView agent;
     private final Map<Connector, byte[]> tokens;
 
-    /** Changes committed and refused, and requests that failed inside (a store error answers 500). */
-    private final java.util.concurrent.atomic.AtomicLong committed = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
+    /** Requests that failed inside the service (an internal error answers 500). */
     private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
 
-    Api(StateStore store, AgentView agent, Map<Connector, byte[]> tokens) {
+    Api(StateService store, AgentView agent, Map<Connector, byte[]> tokens) {
       this.store = store;
       this.agent = agent;
       this.tokens = tokens;
@@ -145,8 +144,11 @@ public final class ApiServer implements AutoCloseable {
                 + "netfence_store_revision " + store.revision() + "\n"
                 + "# HELP netfence_store_changes_total Changes to the desired state, committed or refused by validation.\n"
                 + "# TYPE netfence_store_changes_total counter\n"
-                + "netfence_store_changes_total{outcome=\"committed\"} " + committed.get() + "\n"
-                + "netfence_store_changes_total{outcome=\"rejected\"} " + rejected.get() + "\n"
+                + "netfence_store_changes_total{outcome=\"committed\"} " + store.counts().committed() + "\n"
+                + "netfence_store_changes_total{outcome=\"rejected\"} " + store.counts().rejected() + "\n"
+                + "# HELP netfence_store_commits_total Commits to the store (one fsync each; one may hold many changes).\n"
+                + "# TYPE netfence_store_commits_total counter\n"
+                + "netfence_store_commits_total " + store.counts().commits() + "\n"
                 + "# HELP netfence_api_errors_total Requests that failed inside the service (store or I/O errors).\n"
                 + "# TYPE netfence_api_errors_total counter\n"
                 + "netfence_api_errors_total " + failed.get() + "\n" + agent.metrics());
@@ -158,8 +160,7 @@ public final class ApiServer implements AutoCloseable {
       }
       if (path.equals("/v1/inventory")) {
         if (!method.equals("GET")) return notAllowed(method, path);
-        if (!(store instanceof netfence.store.SqliteStore s)) return errors(501, List.of("this store cannot export"));
-        return new Reply(200, "application/yaml; charset=utf-8", s.exportYaml());
+        return new Reply(200, "application/yaml; charset=utf-8", InventoryExport.yaml(store));
       }
       var target = Routes.objects(path);
       if (target.isEmpty()) return errors(404, List.of("no such route: " + path));
@@ -169,7 +170,7 @@ public final class ApiServer implements AutoCloseable {
         ObjectNode all = JSON.createObjectNode();
         all.put("revision", store.revision());
         ObjectNode objects = all.putObject(kind.key());
-        for (String n : store.names(kind)) store.get(kind, n).ifPresent(b -> objects.set(n, tree(b)));
+        store.list(kind, Optional.empty(), Integer.MAX_VALUE).forEach((n, b) -> objects.set(n, tree(b)));
         return json(200, JSON.writeValueAsString(all));
       }
       String name = target.get().name().get();
@@ -178,21 +179,15 @@ public final class ApiServer implements AutoCloseable {
         case "PUT" -> {
           String body = Content.Source.asString(request, StandardCharsets.UTF_8);
           boolean existed = store.get(kind, name).isPresent();
-          var r = counted(store.apply(new Mutation.Put(kind, name, body)));
-          yield r.ok() ? object(existed ? 200 : 201, name, r.revision(), r.body().orElseThrow()) : rejected(r);
+          var r = store.submit(new Mutation.Put(kind, name, body)).join();
+          yield r.ok() ? object(existed ? 200 : 201, name, r.revision(), r.body().orElseThrow()) : refused(r);
         }
         case "DELETE" -> {
-          if (store.get(kind, name).isEmpty()) yield missing(kind, name);
-          var r = counted(store.apply(new Mutation.Delete(kind, name)));
-          yield r.ok() ? json(200, "{\"revision\": " + r.revision() + "}") : rejected(r);
+          var r = store.submit(new Mutation.Delete(kind, name)).join();
+          yield r.ok() ? json(200, "{\"revision\": " + r.revision() + "}") : refused(r);
         }
         default -> notAllowed(method, path);
       };
-    }
-
-    private StateStore.Result counted(StateStore.Result r) {
-      (r.ok() ? committed : rejected).incrementAndGet();
-      return r;
     }
 
     private boolean authorised(Request request) {
@@ -220,8 +215,8 @@ public final class ApiServer implements AutoCloseable {
     return json(status, o.toString());
   }
 
-  private static Reply rejected(StateStore.Result r) {
-    return errors(422, r.errors().stream().map(Diagnostic::toString).toList());
+  private static Reply refused(Result r) {
+    return errors(r.status().http(), r.errors().stream().map(Diagnostic::toString).toList());
   }
 
   private static Reply missing(Kind kind, String name) {

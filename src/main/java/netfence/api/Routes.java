@@ -2,7 +2,7 @@ package netfence.api;
 
 import java.util.List;
 import java.util.Optional;
-import netfence.store.StateStore.Kind;
+import netfence.store.Kind;
 
 /** The routes the server serves; the OpenAPI document lists the same ones (a test checks it). */
 final class Routes {

@@ -26,7 +26,7 @@ final class TapLatencyBench {
   List<ControlPlaneBench.Result> run(java.io.PrintStream log) {
     var out = new ArrayList<ControlPlaneBench.Result>();
     var inv = InventoryReader.parse("bench.yaml", BenchInventory.routed(VMS)).inventory().orElseThrow();
-    try (var ns = Netns.create("nfb-tap"); var agent = Agent.start(ns, "hv1", inv, Duration.ofHours(1), log::println)) {
+    try (var ns = Netns.create("nfb-tap"); var agent = Agent.start(ns, "hv1", netfence.state.View.of(1, inv), Duration.ofHours(1), log::println)) {
       double[] total = new double[TAPS];
       double[] create = new double[TAPS];
       for (int k = -WARMUP; k < TAPS; k++) {

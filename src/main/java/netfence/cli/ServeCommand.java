@@ -10,6 +10,7 @@ import netfence.api.AgentView;
 import netfence.dataplane.Netns;
 import netfence.api.ApiServer;
 import netfence.api.Listen;
+import netfence.state.StateService;
 import netfence.store.SqliteStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -88,29 +89,48 @@ final class ServeCommand implements Callable<Integer> {
     var listeners = new ArrayList<Listen>();
     listeners.add(new Listen.UnixSocket(socket));
     if (listen != null) listeners.add(Listen.tcp(listen, Files.readString(tokenFile)));
-    try (var store = SqliteStore.open(stateDir)) {
+    java.util.function.Consumer<String> log = line -> {
+      err.println(line);
+      err.flush();
+    };
+    try (var store = SqliteStore.open(stateDir); var state = StateService.open(store, log)) {
       if (inventory != null) {
-        if (store.revision() == 0) {
-          var r = store.importInventory(inventory);
+        if (state.revision() == 0) {
+          var r = state.importInventory(inventory.toString(), Files.readString(inventory));
           r.errors().forEach(err::println);
           if (!r.ok()) return Main.FAILED;
           out.printf("netfence: imported %s into %s%n", inventory, stateDir);
         } else {
-          err.printf("netfence: the store is at revision %d; %s is not imported%n", store.revision(), inventory);
+          err.printf("netfence: the store is at revision %d; %s is not imported%n", state.revision(), inventory);
         }
       }
-      if (!noAgent && store.inventory().host(host).isEmpty()) {
+      if (!noAgent && !state.get(netfence.store.Kind.HOSTS, host).isPresent()) {
         err.printf("netfence: host '%s' is not in the store's inventory%n", host);
         return Main.FAILED;
       }
-      Agent agent = noAgent ? null : Agent.start(Netns.current(), host, store.inventory(), Duration.ofSeconds(resyncSeconds), line -> {
-        err.println(line);
-        err.flush();
-      });
-      if (agent != null) store.addListener(agent::onChange);
+      Agent agent = null;
+      AutoCloseable subscription = null;
+      if (!noAgent) {
+        // The agent is made on the subscriber's thread from the view, so no change after it is missed.
+        var started = new java.util.concurrent.CompletableFuture<Agent>();
+        subscription = state.subscribe(java.util.Optional.of(host), view -> {
+          try {
+            started.complete(Agent.start(Netns.current(), host, view, Duration.ofSeconds(resyncSeconds), log));
+          } catch (RuntimeException e) {
+            started.completeExceptionally(e);
+          }
+        }, change -> started.join().onChange(change));
+        try {
+          agent = started.join();
+        } catch (java.util.concurrent.CompletionException e) {
+          subscription.close();
+          throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+      }
       AgentView view = agent == null ? AgentView.NONE : new RunningAgent(agent);
-      try (var server = ApiServer.start(store, listeners, view); var running = agent == null ? null : (AutoCloseable) agent) {
-        out.printf("netfence: serving revision %d on %s%s%s%n", store.revision(), socket, listen == null ? "" : " and " + listen,
+      try (var server = ApiServer.start(state, listeners, view); var running = agent == null ? null : (AutoCloseable) agent;
+          var subscribed = subscription) {
+        out.printf("netfence: serving revision %d on %s%s%s%n", state.revision(), socket, listen == null ? "" : " and " + listen,
             agent == null ? "" : "; enforcing host " + host + " in this network namespace");
         out.flush();
         // On SIGTERM: stop serving, then let the hook end only once the store is closed. The hook must not wait for

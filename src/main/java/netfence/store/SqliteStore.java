@@ -1,95 +1,115 @@
 package netfence.store;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import netfence.inventory.Diagnostic;
-import netfence.inventory.InventoryReader;
-import netfence.inventory.InventoryReader.Fragment;
-import netfence.inventory.Pos;
-import netfence.model.Inventory;
-import netfence.model.Vm;
-import org.snakeyaml.engine.v2.api.Dump;
-import org.snakeyaml.engine.v2.api.DumpSettings;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.common.FlowStyle;
 
 /**
- * The embedded {@link StateStore}: one SQLite file, {@code netfence.db}, in a
- * state directory; one row per object and the revision.
+ * The embedded {@link Store}: one SQLite file, {@code netfence.db}, in a state
+ * directory that one process owns at a time.
  *
- * <pre>{@code
- * try (var store = SqliteStore.open(Path.of("/var/lib/netfence"))) {
- *   if (store.revision() == 0) store.importInventory(Path.of("inventory.yaml"));
- *   var r = store.apply(new StateStore.Mutation.Put(StateStore.Kind.VMS, "web",
- *       "{\"host\": \"hv1\", \"interfaces\": [{\"network\": \"br100\"}]}"));
- *   System.out.println(store.get(StateStore.Kind.VMS, "web").orElseThrow()); // with index, tap, MAC, addresses
- *   System.out.print(store.exportYaml());                                     // what `netfence check` accepts
- * }
- * }</pre>
- *
- * <p>The journal is WAL with {@code synchronous=FULL}, so a change is on disk
- * before {@link #apply} returns. There is one connection and mutations hold a
- * lock from validation to commit, so allocation never races. Reads are served
- * from memory: the rows and the validated model are replaced after each commit.
- *
- * <p>Request bodies of VMs are allocated into when they are JSON; YAML bodies
- * are validated and stored as written.
+ * <ul>
+ *   <li>Durable on return: the journal is WAL with {@code synchronous=FULL}, so a commit
+ *       is on disk (one fsync) before {@link #commit} returns. One commit may carry the
+ *       writes of many requests: the state service groups them, one fsync for all.
+ *   <li>One owner: the directory is locked ({@code lock}, holding the owner's pid) for as
+ *       long as the store is open; a second process is refused with the owner's pid, so two
+ *       services never allocate the same index from one state.
+ *   <li>Private: the directory is {@code 0700} and the files {@code 0600}, whatever the umask.
+ *   <li>The changes of the last {@value #RETAIN} revisions are kept for {@link #since}.
+ * </ul>
  */
-public final class SqliteStore implements StateStore {
+public final class SqliteStore implements Store {
   /** The file the store keeps in its state directory. */
   public static final String FILE = "netfence.db";
 
-  /** The source name of a request body in diagnostics. */
-  static final String REQUEST = "request";
+  /** The lock file: held while a process has the store open; holds that process's pid. */
+  public static final String LOCK = "lock";
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** How many revisions of changes are kept for readers of the change feed. */
+  static final long RETAIN = 100_000;
 
+  private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+
+  private final Path dir;
   private final Path file;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
   private final Connection db;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
+  private final Connection reader;
+  private final List<Consumer<List<Event>>> watchers = new CopyOnWriteArrayList<>();
+  private final long retain;
+  private volatile long revision;
+  private long compacted;
 
-  /** Bodies by kind and name, in creation order; replaced (never mutated) on commit. */
-  private volatile State state;
-
-  private record State(long revision, Map<Kind, Map<String, String>> bodies, Inventory inventory) {}
-
-  private SqliteStore(Path file, Connection db, State state) {
-    this.file = file;
+  private SqliteStore(Path dir, FileChannel lockChannel, FileLock lock, Connection db, Connection reader, long retain, long revision,
+      long compacted) {
+    this.retain = retain;
+    this.dir = dir;
+    this.file = dir.resolve(FILE);
+    this.lockChannel = lockChannel;
+    this.lock = lock;
     this.db = db;
-    this.state = state;
+    this.reader = reader;
+    this.revision = revision;
+    this.compacted = compacted;
   }
 
   /**
-   * Opens (creating if needed) the store in {@code dir}, and validates it.
+   * Opens (creating if needed) the store in {@code dir} and locks it.
    *
-   * @throws IllegalStateException when the stored objects are not a valid inventory, with every diagnostic
-   * @throws java.io.UncheckedIOException when the directory or the database cannot be opened
+   * @throws StoreException when another process holds the directory, or it cannot be opened
    */
   public static SqliteStore open(Path dir) {
-    Path file = dir.resolve(FILE);
+    return open(dir, RETAIN);
+  }
+
+  /** The same, keeping the changes of the last {@code retain} revisions (tests make it small). */
+  static SqliteStore open(Path dir, long retain) {
+    FileChannel channel = null;
+    FileLock lock = null;
     Connection db = null;
+    Connection reader = null;
     try {
-      Files.createDirectories(dir);
+      if (Files.isDirectory(dir)) Files.setPosixFilePermissions(dir, PRIVATE_DIR);
+      else Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+      Path lockFile = dir.resolve(LOCK);
+      channel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+          PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+      try {
+        lock = channel.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null; // this very process holds it
+      }
+      if (lock == null) {
+        String owner = Files.readString(lockFile).strip();
+        throw new StoreException(dir + " is in use by another netfence process" + (owner.isEmpty() ? "" : " (pid " + owner + ")")
+            + "; one state directory has one service");
+      }
+      channel.truncate(0);
+      channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+      Path file = dir.resolve(FILE);
+      // SQLite creates the -wal and -shm files with the mode of the database file.
+      if (!Files.exists(file)) Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
       db = DriverManager.getConnection("jdbc:sqlite:" + file);
       try (Statement s = db.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
@@ -99,309 +119,195 @@ public final class SqliteStore implements StateStore {
         s.execute("CREATE TABLE IF NOT EXISTS objects (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
             + "name TEXT NOT NULL, body TEXT NOT NULL, UNIQUE (kind, name))");
         s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS events (revision INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, "
+            + "name TEXT NOT NULL, body TEXT, PRIMARY KEY (revision, seq)) WITHOUT ROWID");
       }
-      long revision = 0;
-      var bodies = emptyBodies();
-      try (Statement s = db.createStatement()) {
-        try (var rs = s.executeQuery("SELECT value FROM meta WHERE key = 'revision'")) {
-          if (rs.next()) revision = rs.getLong(1);
-        }
-        try (var rs = s.executeQuery("SELECT kind, name, body FROM objects ORDER BY seq")) {
-          while (rs.next()) {
-            Kind kind = kindOf(rs.getString(1)).orElseThrow(() -> new IllegalStateException(file + ": unknown kind in a row"));
-            bodies.get(kind).put(rs.getString(2), rs.getString(3));
-          }
-        }
+      for (String f : List.of(FILE, FILE + "-wal", FILE + "-shm")) {
+        Path p = dir.resolve(f);
+        if (Files.exists(p)) Files.setPosixFilePermissions(p, PRIVATE_FILE);
       }
-      var result = InventoryReader.fromFragments(fragments(bodies, Optional.empty()));
-      if (!result.ok()) {
-        var msg = new StringBuilder(file + ": the stored inventory is invalid; refusing to start:");
-        result.diagnostics().forEach(d -> msg.append("\n  ").append(d));
-        throw new IllegalStateException(msg.toString());
+      reader = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = reader.createStatement()) {
+        s.execute("PRAGMA busy_timeout=5000");
       }
-      return new SqliteStore(file, db, new State(revision, bodies, result.inventory().orElseThrow()));
+      return new SqliteStore(dir, channel, lock, db, reader, retain, meta(db, "revision"), meta(db, "compacted"));
     } catch (IOException e) {
-      closeQuietly(db);
-      throw new java.io.UncheckedIOException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+      closeAll(db, reader, lock, channel);
+      throw new StoreException("cannot open the state directory " + dir + ": " + e.getMessage(), e);
     } catch (SQLException e) {
-      closeQuietly(db);
-      throw new java.io.UncheckedIOException(new IOException("cannot open " + file + ": " + e.getMessage(), e));
+      closeAll(db, reader, lock, channel);
+      throw new StoreException("cannot open " + dir.resolve(FILE) + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      closeQuietly(db);
+      closeAll(db, reader, lock, channel);
       throw e;
     }
   }
 
+  private static long meta(Connection c, String key) throws SQLException {
+    try (var s = c.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+      s.setString(1, key);
+      try (var rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
   @Override
-  public Inventory inventory() {
-    return state.inventory();
+  public Snapshot read() {
+    synchronized (db) {
+      try (Statement s = db.createStatement(); var rs = s.executeQuery("SELECT kind, name, body FROM objects ORDER BY seq")) {
+        var rows = new ArrayList<Row>();
+        while (rs.next()) {
+          String key = rs.getString(1);
+          Kind kind = Kind.of(key).orElseThrow(() -> new StoreException(file + ": a row of unknown kind '" + key + "'"));
+          rows.add(new Row(kind, rs.getString(2), rs.getString(3)));
+        }
+        return new Snapshot(revision, rows);
+      } catch (SQLException e) {
+        throw new StoreException("cannot read " + file + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   @Override
   public long revision() {
-    return state.revision();
+    return revision;
   }
 
   @Override
-  public Optional<String> get(Kind kind, String name) {
-    return Optional.ofNullable(state.bodies().get(kind).get(name));
+  public long commit(long expected, List<Write> writes) {
+    List<Event> events = new ArrayList<>();
+    long next;
+    synchronized (db) {
+      if (revision != expected) throw new Conflict(expected, revision);
+      next = expected + 1;
+      try {
+        db.setAutoCommit(false);
+        try (PreparedStatement put = db.prepareStatement("INSERT INTO objects (kind, name, body) VALUES (?, ?, ?) "
+            + "ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body");
+            PreparedStatement del = db.prepareStatement("DELETE FROM objects WHERE kind = ? AND name = ?");
+            PreparedStatement ev = db.prepareStatement("INSERT INTO events (revision, seq, kind, name, body) VALUES (?, ?, ?, ?, ?)")) {
+          int seq = 0;
+          for (Write w : writes) {
+            PreparedStatement s = w.body().isPresent() ? put : del;
+            s.setString(1, w.kind().key());
+            s.setString(2, w.name());
+            if (w.body().isPresent()) s.setString(3, w.body().get());
+            s.addBatch();
+            ev.setLong(1, next);
+            ev.setInt(2, seq++);
+            ev.setString(3, w.kind().key());
+            ev.setString(4, w.name());
+            ev.setString(5, w.body().orElse(null));
+            ev.addBatch();
+            events.add(new Event(next, w.kind(), w.name(), w.body()));
+          }
+          put.executeBatch();
+          del.executeBatch();
+          ev.executeBatch();
+          setMeta("revision", next);
+          long oldest = next - retain;
+          // Trimmed now and then, so the cost is spread over many commits.
+          boolean trim = oldest > compacted && next % Math.min(1000, Math.max(1, retain)) == 0;
+          if (trim) {
+            try (var delete = db.prepareStatement("DELETE FROM events WHERE revision <= ?")) {
+              delete.setLong(1, oldest);
+              delete.executeUpdate();
+            }
+            setMeta("compacted", oldest);
+          }
+          db.commit();
+          if (trim) compacted = oldest;
+        } catch (SQLException e) {
+          db.rollback();
+          throw e;
+        } finally {
+          db.setAutoCommit(true);
+        }
+      } catch (SQLException e) {
+        throw new StoreException("cannot commit revision " + next + " to " + file + ": " + e.getMessage(), e);
+      }
+      revision = next;
+    }
+    var list = List.copyOf(events);
+    for (var w : watchers) w.accept(list);
+    return next;
   }
 
-  @Override
-  public List<String> names(Kind kind) {
-    return List.copyOf(state.bodies().get(kind).keySet());
-  }
-
-  @Override
-  public void addListener(Consumer<Change> listener) {
-    listeners.add(listener);
-  }
-
-  @Override
-  public Result apply(Mutation m) {
-    lock.lock();
-    try {
-      State before = state;
-      return switch (m) {
-        case Mutation.Put put -> put(before, put);
-        case Mutation.Delete delete -> delete(before, delete);
-      };
-    } finally {
-      lock.unlock();
+  private void setMeta(String key, long value) throws SQLException {
+    try (PreparedStatement s = db.prepareStatement("INSERT INTO meta (key, value) VALUES (?, ?) "
+        + "ON CONFLICT (key) DO UPDATE SET value = excluded.value")) {
+      s.setString(1, key);
+      s.setLong(2, value);
+      s.executeUpdate();
     }
   }
 
-  private Result put(State before, Mutation.Put put) {
-    VmAllocation alloc = put.kind() == Kind.VMS
-        ? VmAllocation.allocate(put.name(), put.body(), before.inventory(), REQUEST)
-        : VmAllocation.none(put.body());
-    if (!alloc.errors().isEmpty()) return failed(before, alloc.errors());
-    var request = new Fragment(put.kind().key(), put.name(), REQUEST, alloc.text());
-    var result = InventoryReader.fromFragments(fragments(before.bodies(), Optional.of(request)));
-    if (!result.ok()) return failed(before, result.diagnostics().stream().map(alloc::toRequest).toList());
-
-    String stored = alloc.insertions().isEmpty() ? put.body() : alloc.stored();
-    var bodies = copy(before.bodies());
-    bodies.get(put.kind()).put(put.name(), stored); // a replaced object keeps its place
-    commit(before, bodies, inOrder(result.inventory().orElseThrow(), bodies), c -> {
-      try (PreparedStatement s = c.prepareStatement("INSERT INTO objects (kind, name, body) VALUES (?, ?, ?) "
-          + "ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body")) {
-        s.setString(1, put.kind().key());
-        s.setString(2, put.name());
-        s.setString(3, stored);
-        s.executeUpdate();
-      }
-    });
-    return new Result(true, state.revision(), Optional.of(stored), List.of());
-  }
-
-  private Result delete(State before, Mutation.Delete delete) {
-    if (!before.bodies().get(delete.kind()).containsKey(delete.name())) {
-      return failed(before, List.of(error("%s '%s' does not exist", singular(delete.kind()), delete.name())));
-    }
-    // The decoder would blame each VM for naming what is gone; say instead what stops the deletion.
-    List<String> users = before.inventory().vms().stream().filter(v -> switch (delete.kind()) {
-      case HOSTS -> v.host().equals(delete.name());
-      case NETWORKS -> v.interfaces().stream().anyMatch(i -> i.network().equals(delete.name()));
-      case VMS -> false;
-    }).map(Vm::name).toList();
-    if (!users.isEmpty()) {
-      return failed(before, List.of(error("%s '%s' is still used by VM(s) %s; delete them or move them elsewhere first",
-          singular(delete.kind()), delete.name(), String.join(", ", users))));
-    }
-    var bodies = copy(before.bodies());
-    bodies.get(delete.kind()).remove(delete.name());
-    var result = InventoryReader.fromFragments(fragments(bodies, Optional.empty()));
-    if (!result.ok()) return failed(before, result.diagnostics());
-    commit(before, bodies, result.inventory().orElseThrow(), c -> {
-      try (PreparedStatement s = c.prepareStatement("DELETE FROM objects WHERE kind = ? AND name = ?")) {
-        s.setString(1, delete.kind().key());
-        s.setString(2, delete.name());
-        s.executeUpdate();
-      }
-    });
-    return new Result(true, state.revision(), Optional.empty(), List.of());
-  }
-
-  /**
-   * Imports an inventory file into an empty store, every object becoming a row,
-   * in one commit. Returns the file's diagnostics; nothing is imported when
-   * there is an error.
-   *
-   * @throws IllegalStateException when the store is not empty
-   */
-  public Result importInventory(Path inventoryFile) {
-    lock.lock();
-    try {
-      State before = state;
-      if (before.bodies().values().stream().anyMatch(b -> !b.isEmpty())) {
-        throw new IllegalStateException(file + " is not empty (revision " + before.revision() + "); import needs an empty store");
-      }
-      var read = InventoryReader.read(inventoryFile);
-      if (!read.ok()) return failed(before, read.diagnostics());
-      var bodies = emptyBodies();
-      Object root = new Load(LoadSettings.builder().build()).loadFromString(Files.readString(inventoryFile));
-      if (root instanceof Map<?, ?> top) {
-        for (Kind kind : Kind.values()) {
-          if (top.get(kind.key()) instanceof Map<?, ?> objects) {
-            for (var e : objects.entrySet()) {
-              Object body = e.getValue() == null ? Map.of() : e.getValue();
-              bodies.get(kind).put(String.valueOf(e.getKey()), MAPPER.writeValueAsString(body));
+  @Override
+  public Optional<List<Event>> since(long after, int limit) {
+    synchronized (reader) {
+      try {
+        if (after < meta(reader, "compacted")) return Optional.empty();
+        var out = new ArrayList<Event>();
+        try (var s = reader.prepareStatement("SELECT revision, kind, name, body FROM events WHERE revision > ? ORDER BY revision, seq LIMIT ?")) {
+          s.setLong(1, after);
+          s.setInt(2, limit + 1);
+          try (var rs = s.executeQuery()) {
+            while (rs.next()) {
+              out.add(new Event(rs.getLong(1), Kind.of(rs.getString(2)).orElseThrow(), rs.getString(3), Optional.ofNullable(rs.getString(4))));
             }
           }
         }
-      }
-      var result = InventoryReader.fromFragments(fragments(bodies, Optional.empty()));
-      if (!result.ok()) return failed(before, result.diagnostics());
-      commit(before, bodies, result.inventory().orElseThrow(), c -> {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO objects (kind, name, body) VALUES (?, ?, ?)")) {
-          for (Kind kind : Kind.values()) {
-            for (var e : bodies.get(kind).entrySet()) {
-              s.setString(1, kind.key());
-              s.setString(2, e.getKey());
-              s.setString(3, e.getValue());
-              s.addBatch();
-            }
-          }
-          s.executeBatch();
+        if (out.size() > limit) {
+          // Never split a revision: drop the last one's changes unless it is the only revision.
+          long last = out.getLast().revision();
+          var whole = out.stream().filter(e -> e.revision() != last).toList();
+          return Optional.of(whole.isEmpty() ? out : whole);
         }
-      });
-      return new Result(true, state.revision(), Optional.empty(), read.diagnostics());
-    } catch (IOException e) {
-      return failed(state, List.of(new Diagnostic(new Pos(inventoryFile.toString(), 1, 1), Diagnostic.Severity.ERROR,
-          "cannot read: " + e.getMessage())));
-    } finally {
-      lock.unlock();
+        return Optional.of(out);
+      } catch (SQLException e) {
+        throw new StoreException("cannot read the changes after revision " + after + " from " + file + ": " + e.getMessage(), e);
+      }
     }
   }
 
-  /** The whole store as an inventory YAML document, objects in creation order; {@code netfence check} accepts it. */
-  public String exportYaml() {
-    Map<Kind, Map<String, String>> bodies = state.bodies();
-    var top = new LinkedHashMap<String, Object>();
-    var load = new Load(LoadSettings.builder().build());
-    for (Kind kind : Kind.values()) {
-      var objects = new LinkedHashMap<String, Object>();
-      bodies.get(kind).forEach((name, body) -> objects.put(name, body.isBlank() ? Map.of() : load.loadFromString(body)));
-      top.put(kind.key(), objects);
+  @Override
+  public AutoCloseable watch(long after, Consumer<List<Event>> listener) {
+    // Only this process writes: what is committed until the listener is in place is what since() returns.
+    synchronized (db) {
+      since(after, Integer.MAX_VALUE - 1).orElseThrow(() -> new StoreException("revision " + after + " is compacted"))
+        .stream().collect(java.util.stream.Collectors.groupingBy(Event::revision, java.util.TreeMap::new, java.util.stream.Collectors.toList()))
+          .values().forEach(listener);
+      watchers.add(listener);
     }
-    return new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build()).dumpToString(top);
+    return () -> watchers.remove(listener);
+  }
+
+  @Override
+  public String describe() {
+    return file.toString();
+  }
+
+  /** The state directory. */
+  public Path directory() {
+    return dir;
   }
 
   @Override
   public void close() {
-    lock.lock();
-    try {
-      db.close();
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot close " + file + ": " + e.getMessage(), e);
-    } finally {
-      lock.unlock();
+    synchronized (db) {
+      closeAll(db, reader, lock, lockChannel);
     }
   }
 
-  /** The rows to write in one transaction. */
-  private interface Write {
-    void to(Connection c) throws SQLException;
-  }
-
-  /** Writes, bumps the revision and commits in one transaction; then publishes the new state and tells listeners. */
-  private void commit(State before, Map<Kind, Map<String, String>> bodies, Inventory after, Write write) {
-    long revision = before.revision() + 1;
-    try {
-      db.setAutoCommit(false);
+  private static void closeAll(Connection db, Connection reader, FileLock lock, FileChannel channel) {
+    for (AutoCloseable c : new AutoCloseable[] {db, reader, lock, channel}) {
+      if (c == null) continue;
       try {
-        write.to(db);
-        try (PreparedStatement s = db.prepareStatement("INSERT INTO meta (key, value) VALUES ('revision', ?) "
-            + "ON CONFLICT (key) DO UPDATE SET value = excluded.value")) {
-          s.setLong(1, revision);
-          s.executeUpdate();
-        }
-        db.commit();
-      } catch (SQLException e) {
-        db.rollback();
-        throw e;
-      } finally {
-        db.setAutoCommit(true);
+        c.close();
+      } catch (Exception e) {
+        // Closing after a failure or at the end: the first error is the one that matters.
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot commit revision " + revision + " to " + file + ": " + e.getMessage(), e);
-    }
-    state = new State(revision, bodies, after);
-    var change = new Change(revision, before.inventory(), after);
-    listeners.forEach(l -> l.accept(change));
-  }
-
-  private static Result failed(State s, List<Diagnostic> diagnostics) {
-    var errors = diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).sorted().toList();
-    return new Result(false, s.revision(), Optional.empty(), errors);
-  }
-
-  private static Diagnostic error(String format, Object... args) {
-    return new Diagnostic(new Pos(REQUEST, 1, 1), Diagnostic.Severity.ERROR, String.format(format, args));
-  }
-
-  private static String singular(Kind kind) {
-    return switch (kind) {
-      case HOSTS -> "host";
-      case NETWORKS -> "network";
-      case VMS -> "VM";
-    };
-  }
-
-  /**
-   * The fragments to validate. A request comes last of its kind even when it
-   * replaces an object, so that a clash between it and a stored object is
-   * reported at the request, where the client can fix it.
-   */
-  private static List<Fragment> fragments(Map<Kind, Map<String, String>> bodies, Optional<Fragment> request) {
-    var list = new ArrayList<Fragment>();
-    for (Kind kind : Kind.values()) {
-      bodies.get(kind).forEach((name, body) -> {
-        boolean replaced = request.filter(r -> r.kind().equals(kind.key()) && r.name().equals(name)).isPresent();
-        if (!replaced) list.add(new Fragment(kind.key(), name, "store:" + kind.key() + "/" + name, body));
-      });
-      request.filter(r -> r.kind().equals(kind.key())).ifPresent(list::add);
-    }
-    return list;
-  }
-
-  /** The model with objects in creation order (validation may have seen a replaced object last). */
-  private static Inventory inOrder(Inventory inv, Map<Kind, Map<String, String>> bodies) {
-    return new Inventory(sorted(inv.hosts(), bodies.get(Kind.HOSTS), netfence.model.Host::name),
-        sorted(inv.networks(), bodies.get(Kind.NETWORKS), netfence.model.Network::name),
-        sorted(inv.vms(), bodies.get(Kind.VMS), Vm::name));
-  }
-
-  private static <T> List<T> sorted(List<T> items, Map<String, String> order, Function<T, String> name) {
-    var position = new java.util.HashMap<String, Integer>();
-    for (String n : order.keySet()) position.put(n, position.size());
-    return items.stream().sorted(Comparator.comparingInt(t -> position.getOrDefault(name.apply(t), Integer.MAX_VALUE))).toList();
-  }
-
-  private static Map<Kind, Map<String, String>> emptyBodies() {
-    var m = new EnumMap<Kind, Map<String, String>>(Kind.class);
-    for (Kind k : Kind.values()) m.put(k, new LinkedHashMap<>());
-    return m;
-  }
-
-  private static Map<Kind, Map<String, String>> copy(Map<Kind, Map<String, String>> bodies) {
-    var m = new EnumMap<Kind, Map<String, String>>(Kind.class);
-    bodies.forEach((k, v) -> m.put(k, new LinkedHashMap<>(v)));
-    return m;
-  }
-
-  static Optional<Kind> kindOf(String key) {
-    for (Kind k : Kind.values()) if (k.key().equals(key)) return Optional.of(k);
-    return Optional.empty();
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c == null) return;
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // Already failing: the first error is the one to report.
     }
   }
 }

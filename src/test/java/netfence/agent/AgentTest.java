@@ -10,7 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import netfence.dataplane.Netns;
 import netfence.model.Inventory;
-import netfence.store.StateStore;
+import netfence.state.Change;
+import netfence.state.View;
 import netfence.testing.Examples;
 import netfence.testing.Kernel;
 import org.junit.jupiter.api.Tag;
@@ -25,7 +26,7 @@ class AgentTest {
   void tapsCreatedAfterStartAreConfiguredOnTheirLinkEvent() throws Exception {
     Kernel.require("nft", "ip");
     var log = new CopyOnWriteArrayList<String>();
-    try (var ns = Netns.create("nfag-taps"); var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), log::add)) {
+    try (var ns = Netns.create("nfag-taps"); var agent = Agent.start(ns, "hv1", View.of(1, UNCLOUD), Duration.ofSeconds(60), log::add)) {
       assertThat(agent.status()).hasSize(3).allSatisfy(s -> assertThat(s.state()).isEqualTo(Agent.State.PENDING));
       for (String tap : List.of("tap1", "v343a-0", "tap3")) {
         ns.exec("ip", "link", "add", tap, "type", "veth", "peer", "name", tap + "p").orThrow();
@@ -47,7 +48,7 @@ class AgentTest {
   void aRoutedTapGetsItsAddressesRoutesAndSysctlsAndADeletedVmsRoutesGo() throws Exception {
     Kernel.require("nft", "ip", "sysctl");
     var routed = Examples.load(Path.of("examples/microvm-routed.yaml"));
-    try (var ns = Netns.create("nfag-routed"); var agent = Agent.start(ns, "hv1", routed, Duration.ofSeconds(60), s -> {})) {
+    try (var ns = Netns.create("nfag-routed"); var agent = Agent.start(ns, "hv1", View.of(1, routed), Duration.ofSeconds(60), s -> {})) {
       ns.exec("ip", "link", "add", "vm26", "type", "veth", "peer", "name", "vm26p").orThrow();
       waitFor(() -> agent.status().stream().anyMatch(s -> s.tap().equals("vm26") && s.state() == Agent.State.APPLIED), "vm26 APPLIED");
       String routes = ns.exec("ip", "route", "show", "proto", "110").orThrow().stdout();
@@ -56,8 +57,7 @@ class AgentTest {
       assertThat(ns.exec("ip", "-j", "addr", "show", "vm26").orThrow().stdout()).contains("\"local\":\"10.0.0.0\",\"prefixlen\":32").contains("\"local\":\"fd00:0:0:1::\",\"prefixlen\":128");
       assertThat(ns.exec("sysctl", "-n", "net.ipv4.conf.vm26.rp_filter", "net.ipv6.conf.vm26.accept_ra").orThrow().stdout().lines())
           .containsExactly("1", "0");
-      var after = new Inventory(routed.hosts(), routed.networks(), routed.vms().stream().filter(v -> !v.name().equals("builder")).toList());
-      agent.onChange(new StateStore.Change(2, routed, after));
+      agent.onChange(deleted(routed, "builder"));
       assertThat(ns.exec("ip", "route", "show", "proto", "110").orThrow().stdout()).doesNotContain("vm26");
       assertThat(ns.exec("nft", "-j", "list", "table", "inet", "netfence").orThrow().stdout()).doesNotContain("vm26");
     }
@@ -66,13 +66,11 @@ class AgentTest {
   @Test
   void aDeletedVmsElementsAreGoneWithoutAReload() throws Exception {
     Kernel.require("nft", "ip");
-    try (var ns = Netns.create("nfag-del"); var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), s -> {})) {
+    try (var ns = Netns.create("nfag-del"); var agent = Agent.start(ns, "hv1", View.of(1, UNCLOUD), Duration.ofSeconds(60), s -> {})) {
       String handle = tableHandle(ns);
       assertThat(elements(ns)).contains("v343a-0");
-      var after = new Inventory(UNCLOUD.hosts(), UNCLOUD.networks(),
-          UNCLOUD.vms().stream().filter(v -> !v.name().equals("vm2")).toList());
       long t0 = System.nanoTime();
-      agent.onChange(new StateStore.Change(2, UNCLOUD, after));
+      agent.onChange(deleted(UNCLOUD, "vm2"));
       System.out.printf("VM deletion applied in %.2f ms%n", (System.nanoTime() - t0) / 1e6);
       assertThat(elements(ns)).doesNotContain("v343a-0").contains("tap1");
       assertThat(tableHandle(ns)).as("no reload: the table is the same object").isEqualTo(handle);
@@ -83,7 +81,7 @@ class AgentTest {
   @Test
   void aForeignPortPluggedInAfterStartIsInForeignPorts() throws Exception {
     Kernel.require("nft", "ip");
-    try (var ns = Netns.create("nfag-foreign"); var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), s -> {})) {
+    try (var ns = Netns.create("nfag-foreign"); var agent = Agent.start(ns, "hv1", View.of(1, UNCLOUD), Duration.ofSeconds(60), s -> {})) {
       ns.exec("ip", "link", "add", "intruder", "type", "veth", "peer", "name", "intruderp").orThrow();
       long t0 = System.nanoTime();
       ns.exec("ip", "link", "set", "intruder", "master", "br100").orThrow();
@@ -100,7 +98,7 @@ class AgentTest {
       Files.write(rawpkt, in.readAllBytes());
     }
     try (var ns = Netns.create("nfag-atk"); var vm = Netns.create("nfag-atkvm");
-        var agent = Agent.start(ns, "hv1", UNCLOUD, Duration.ofSeconds(60), s -> {})) {
+        var agent = Agent.start(ns, "hv1", View.of(1, UNCLOUD), Duration.ofSeconds(60), s -> {})) {
       ns.exec("ip", "link", "add", "tap1", "type", "veth", "peer", "name", "eth0", "netns", vm.name()).orThrow();
       vm.exec("ip", "link", "set", "eth0", "address", "02:00:f0:a9:c4:4e", "up").orThrow();
       waitFor(() -> agent.status().stream().anyMatch(s -> s.tap().equals("tap1") && s.state() == Agent.State.APPLIED), "tap1 APPLIED");
@@ -117,8 +115,7 @@ class AgentTest {
       assertThat(agent.status()).filteredOn(s -> !s.vm().equals("vm1")).allSatisfy(s -> assertThat(s.drops()).isEmpty());
       assertThat(agent.metrics()).contains("netfence_drops_total{family=\"bridge\",reason=\"forged_src\"} 1");
       // vm1 deleted: its counts go with it, so a later VM on tap1 starts from zero.
-      var after = new Inventory(UNCLOUD.hosts(), UNCLOUD.networks(), UNCLOUD.vms().stream().filter(v -> !v.name().equals("vm1")).toList());
-      agent.onChange(new StateStore.Change(2, UNCLOUD, after));
+      agent.onChange(deleted(UNCLOUD, "vm1"));
       assertThat(ns.exec("nft", "list", "set", "bridge", "netfence", "vm_forged_src").orThrow().stdout()).doesNotContain("tap1");
       assertThat(agent.metrics()).doesNotContain("tap=\"tap1\"");
     } finally {
@@ -144,5 +141,11 @@ class AgentTest {
       if (System.nanoTime() > end) throw new AssertionError("not within 10 s: " + what);
       Thread.sleep(10);
     }
+  }
+
+  /** The change that deletes VM {@code name} of {@code inv}. */
+  private static Change deleted(Inventory inv, String name) {
+    var vm = inv.vms().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
+    return new Change(2, java.util.List.of(new Change.VmDelta(name, java.util.Optional.of(vm), java.util.Optional.empty())));
   }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import netfence.inventory.InventoryReader;
 import netfence.model.Vm;
+import netfence.state.StateService;
 import netfence.store.SqliteStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,14 +32,16 @@ class ApiServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
-  SqliteStore store;
+  SqliteStore sqlite;
+  StateService store;
   Path socket;
   ApiServer server;
   ApiClient api;
 
   @BeforeEach
   void start() throws Exception {
-    store = SqliteStore.open(dir.resolve("state"));
+    sqlite = SqliteStore.open(dir.resolve("state"));
+    store = StateService.open(sqlite, System.err::println);
     socket = dir.resolve("api.sock");
     server = ApiServer.start(store, List.of(new Listen.UnixSocket(socket)), AgentView.NONE);
     api = ApiClient.unixSocket(socket);
@@ -51,6 +54,7 @@ class ApiServerTest {
     api.close();
     server.close();
     store.close();
+    sqlite.close();
   }
 
   static ApiClient.Reply ok(ApiClient.Reply r) {

@@ -9,6 +9,7 @@ import java.util.List;
 import netfence.api.AgentView;
 import netfence.api.ApiServer;
 import netfence.api.Listen;
+import netfence.state.StateService;
 import netfence.store.SqliteStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,8 +29,8 @@ class VmCommandTest {
   @Test
   void addShowListRemoveThroughTheSocket() throws Exception {
     Path socket = dir.resolve("s.sock");
-    try (var store = SqliteStore.open(dir.resolve("state"))) {
-      assertThat(store.importInventory(Path.of("examples/uncloud-bridge.yaml")).ok()).isTrue();
+    try (var sqlite = SqliteStore.open(dir.resolve("state")); var store = StateService.open(sqlite, System.err::println)) {
+      assertThat(store.importInventory("uncloud-bridge.yaml", java.nio.file.Files.readString(Path.of("examples/uncloud-bridge.yaml"))).ok()).isTrue();
       String network = store.inventory().networks().get(0).name();
       String host = store.inventory().hosts().get(0).name();
       try (var server = ApiServer.start(store, List.of(new Listen.UnixSocket(socket)), AgentView.NONE)) {
@@ -69,12 +70,12 @@ class VmCommandTest {
     devices = devices.substring(devices.indexOf("\n<devices>") + 1);
     Path domain = dir.resolve("mail2.xml");
     java.nio.file.Files.writeString(domain, "<domain type='kvm'>\n  <name>mail2</name>\n  " + devices + "</domain>\n");
-    try (var store = SqliteStore.open(dir.resolve("state2"))) {
+    try (var sqlite = SqliteStore.open(dir.resolve("state2")); var store = StateService.open(sqlite, System.err::println)) {
       // The example without 'mail', so its tap, MAC and addresses are free for the imported domain.
       String yaml = java.nio.file.Files.readString(Path.of("examples/libvirt-clean-traffic.yaml"));
       Path trimmed = dir.resolve("inv.yaml");
       java.nio.file.Files.writeString(trimmed, yaml.substring(0, yaml.indexOf("  mail:")) + yaml.substring(yaml.indexOf("  shop:")));
-      assertThat(store.importInventory(trimmed).ok()).isTrue();
+      assertThat(store.importInventory(trimmed.toString(), java.nio.file.Files.readString(trimmed)).ok()).isTrue();
       try (var server = ApiServer.start(store, List.of(new Listen.UnixSocket(socket)), AgentView.NONE)) {
         var r = run("vm", "import-libvirt", domain.toString(), "--host", "kvm1", "--socket", socket.toString());
         assertThat(r.code()).as(r.err()).isZero();
