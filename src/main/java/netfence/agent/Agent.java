@@ -139,6 +139,7 @@ public final class Agent implements AutoCloseable {
    */
   public static Agent start(Netns ns, String host, View view, Duration resync, Consumer<String> log) {
     var a = new Agent(ns, host, view, log);
+    a.applied(view.revision());
     try {
       a.submit(a::fullApply);
     } catch (RuntimeException e) {
@@ -161,6 +162,38 @@ public final class Agent implements AutoCloseable {
   /** Applies one committed change; returns when it is applied (or has failed, which {@link #status} shows). */
   public void onChange(Change change) {
     submit(() -> applyChange(change));
+    applied(change.revision());
+  }
+
+  /** The last revision of the desired state this agent has acted on, and a way to wait for one. */
+  private final Object appliedLock = new Object();
+  private long appliedRevision;
+
+  private void applied(long revision) {
+    synchronized (appliedLock) {
+      appliedRevision = Math.max(appliedRevision, revision);
+      appliedLock.notifyAll();
+    }
+  }
+
+  /** The last revision acted on: its changes are in the kernel, or their interfaces are FAILED (see {@link #status}). */
+  public long appliedRevision() {
+    synchronized (appliedLock) {
+      return appliedRevision;
+    }
+  }
+
+  /** Waits until revision {@code revision} has been acted on; false when {@code timeout} passed first. */
+  public boolean awaitApplied(long revision, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    synchronized (appliedLock) {
+      while (appliedRevision < revision) {
+        long left = end - System.nanoTime();
+        if (left <= 0) return false;
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(appliedLock, left);
+      }
+      return true;
+    }
   }
 
   /** This host's desired state as an inventory: its VMs, every host and network. */

@@ -162,6 +162,29 @@ public final class StateService implements AutoCloseable {
     return store.since(after, limit);
   }
 
+  /**
+   * Follows the change feed: {@code sink} gets the changes of every revision after {@code after}
+   * (first those the store still has, then each new commit), one revision per call, in order,
+   * on a thread of its own, until the returned handle is closed.
+   *
+   * @throws netfence.store.Store.StoreException when the changes after {@code after} are compacted away
+   */
+  public AutoCloseable feed(long after, Consumer<List<Store.Event>> sink) {
+    var thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("netfence-feed").daemon().unstarted(r));
+    AutoCloseable watch;
+    try {
+      // The store calls back on the committing thread: hand over, never block it.
+      watch = store.watch(after, events -> thread.execute(() -> sink.accept(events)));
+    } catch (RuntimeException e) {
+      thread.shutdown();
+      throw e;
+    }
+    return () -> {
+      watch.close();
+      thread.shutdownNow();
+    };
+  }
+
   /** Counts for metrics: commits (fsyncs), changes committed, changes rejected. */
   public record Counts(long commits, long committed, long rejected) {}
 

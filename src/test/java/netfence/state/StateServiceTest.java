@@ -430,6 +430,21 @@ class StateServiceTest {
     }
   }
 
+  @Test
+  void theFeedResumesFromARevisionAndFollows() throws Exception {
+    var state = seeded();
+    put(state, Kind.VMS, "a", "{\"host\": \"hv1\", \"interfaces\": [{\"network\": \"br\"}]}");
+    long mark = state.revision();
+    put(state, Kind.VMS, "b", "{\"host\": \"hv1\", \"interfaces\": [{\"network\": \"br\"}]}");
+    var seen = new CopyOnWriteArrayList<netfence.store.Store.Event>();
+    try (var feed = state.feed(mark, seen::addAll)) {
+      apply(state, new Mutation.Delete(Kind.VMS, "a"));
+      await(() -> seen.size() == 2);
+    }
+    assertThat(seen).extracting(e -> e.name() + "@" + e.revision() + (e.body().isPresent() ? "" : " deleted"))
+        .containsExactly("b@" + (mark + 1), "a@" + (mark + 2) + " deleted");
+  }
+
   private static void await(java.util.function.BooleanSupplier condition) {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
