@@ -139,13 +139,13 @@ public final class Agent implements AutoCloseable {
    */
   public static Agent start(Netns ns, String host, View view, Duration resync, Consumer<String> log) {
     var a = new Agent(ns, host, view, log);
-    a.applied(view.revision());
     try {
       a.submit(a::fullApply);
     } catch (RuntimeException e) {
       a.close();
       throw e;
     }
+    a.applied(view.revision());
     a.reader.start();
     a.worker.scheduleWithFixedDelay(() -> {
       try {
