@@ -26,6 +26,9 @@ public final class Benchmark {
     Path out = Path.of("bench/results");
     boolean dataPlane = true;
     boolean controlPlane = true;
+    boolean service = true;
+    int[] serveSizes = {10_000, 100_000};
+    Path launcher = Path.of("netfence").toAbsolutePath();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--blast" -> blast = Path.of(args[++i]);
@@ -33,8 +36,20 @@ public final class Benchmark {
         case "--seconds" -> seconds = Double.parseDouble(args[++i]);
         case "--repeats" -> repeats = Integer.parseInt(args[++i]);
         case "--out" -> out = Path.of(args[++i]);
-        case "--only-data-plane" -> controlPlane = false;
-        case "--only-control-plane" -> dataPlane = false;
+        case "--only-data-plane" -> {
+          controlPlane = false;
+          service = false;
+        }
+        case "--only-control-plane" -> {
+          dataPlane = false;
+          service = false;
+        }
+        case "--only-service" -> {
+          dataPlane = false;
+          controlPlane = false;
+        }
+        case "--serve-sizes" -> serveSizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--launcher" -> launcher = Path.of(args[++i]).toAbsolutePath();
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -45,6 +60,11 @@ public final class Benchmark {
       log.println("data plane: " + repeats + " runs of " + seconds + " s per point, median kept");
       for (var p : DataPlaneBench.Path.values()) dp.addAll(bench.run(p, counts, log));
     }
+    var sv = new ArrayList<ControlPlaneBench.Result>();
+    if (service) {
+      log.println("service, end to end: ./netfence serve in a namespace, requests over its socket");
+      sv.addAll(new ServeBench(launcher).run(serveSizes, log));
+    }
     var cp = new ArrayList<ControlPlaneBench.Result>();
     if (controlPlane) {
       cp.addAll(new ControlPlaneBench().run(log));
@@ -52,7 +72,7 @@ public final class Benchmark {
       cp.add(ControlPlaneBench.peakRss());
     }
     Files.createDirectories(out);
-    String report = Report.markdown(dp, cp, counts, seconds, repeats);
+    String report = Report.markdown(dp, sv, cp, counts, seconds, repeats);
     String date = java.time.LocalDate.now().toString();
     Files.writeString(out.resolve(date + ".md"), report);
     if (!dp.isEmpty()) Plot.ratios(dp, out.resolve("pps-ratio.png"));

@@ -8,7 +8,8 @@ import netfence.dataplane.Exec;
 final class Report {
   private Report() {}
 
-  static String markdown(List<DataPlaneBench.Result> dp, List<ControlPlaneBench.Result> cp, int[] counts, double seconds, int repeats) {
+  static String markdown(List<DataPlaneBench.Result> dp, List<ControlPlaneBench.Result> service, List<ControlPlaneBench.Result> cp,
+      int[] counts, double seconds, int repeats) {
     var b = new StringBuilder();
     b.append("# netfence benchmark, ").append(java.time.LocalDate.now()).append("\n\n");
     b.append("Machine: ").append(machine()).append("\n\n");
@@ -32,8 +33,17 @@ final class Report {
       }
       b.append('\n');
     }
+    if (!service.isEmpty()) {
+      b.append("## The service, end to end\n\n")
+          .append("A real `./netfence serve` process (the launcher and its JVM flags) in a network namespace, its agent enforcing ")
+          .append("there; clients send requests over its Unix socket as the CLI does (Jetty's HTTP client). The GET is the ")
+          .append("baseline: what the socket, HTTP and JSON cost by themselves, measured in the same run.\n\n");
+      b.append("| what | value | how |\n| --- | ---: | --- |\n");
+      for (var r : service) b.append(String.format(Locale.ROOT, "| %s | %,.2f %s | %s |%n", r.name(), r.value(), r.unit(), r.how()));
+      b.append('\n');
+    }
     if (!cp.isEmpty()) {
-      b.append("## Control plane\n\n| what | value | how |\n| --- | ---: | --- |\n");
+      b.append("## Control plane, inner layers\n\n| what | value | how |\n| --- | ---: | --- |\n");
       for (var r : cp) {
         b.append(String.format(Locale.ROOT, "| %s | %,.1f %s | %s |%n", r.name(), r.value(), r.unit(), r.how()));
       }
