@@ -33,6 +33,12 @@ final class NetlinkSocket implements AutoCloseable {
   private static final int SOL_SOCKET = 1;
   private static final int SO_RCVTIMEO = 20;
   private static final int SO_RCVBUF = 8;
+  private static final int SO_RCVBUFFORCE = 33;
+  private static final int EINTR = 4;
+  private static final int EAGAIN = 11;
+  private static final int ENOBUFS = 105;
+  /** What the socket asks the kernel to buffer: a burst of 100,000 VMs' element events fits. */
+  static final int RECEIVE_BUFFER = 64 << 20;
   private static final int SOL_NETLINK = 270;
   private static final int NETLINK_ADD_MEMBERSHIP = 1;
   private static final int CLONE_NEWNET = 0x40000000;
@@ -43,8 +49,13 @@ final class NetlinkSocket implements AutoCloseable {
   private static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
   private static final MethodHandle SETSOCKOPT = handle("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
       ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-  private static final MethodHandle RECV = handle("recv", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-      ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+  private static final java.lang.foreign.StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final java.lang.invoke.VarHandle ERRNO = CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+  /** recv(2), with errno captured: a timeout (EAGAIN) and lost messages (ENOBUFS) are told apart by the kernel's word. */
+  private static final MethodHandle RECV = LINKER.downcallHandle(LIBC.find("recv").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+      ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), Linker.Option.captureCallState("errno"));
+  private static final MethodHandle GETSOCKOPT = handle("getsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+      ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
   private static final MethodHandle SEND = handle("send", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
       ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
   private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
@@ -55,7 +66,16 @@ final class NetlinkSocket implements AutoCloseable {
   private final Arena arena = Arena.ofShared();
   private final MemorySegment buffer = arena.allocate(1 << 16);
 
-  private NetlinkSocket(int fd) {
+  /** The receive buffer the kernel granted, in bytes (it reports twice what was asked, for its bookkeeping). */
+  private final int receiveBuffer;
+
+  /** The receive buffer the kernel granted; less than asked means bursts may be lost (and are then reported as overruns). */
+  int receiveBuffer() {
+    return receiveBuffer;
+  }
+
+  private NetlinkSocket(int fd, int receiveBuffer) {
+    this.receiveBuffer = receiveBuffer;
     this.fd = fd;
   }
 
@@ -87,13 +107,19 @@ final class NetlinkSocket implements AutoCloseable {
           int rc = (int) BIND.invokeExact(fd, addr, 12);
           MemorySegment g = a.allocateFrom(ValueLayout.JAVA_INT, group);
           int rc2 = (int) SETSOCKOPT.invokeExact(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g, 4);
-          MemorySegment size = a.allocateFrom(ValueLayout.JAVA_INT, 4 << 20);
-          int rc3 = (int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
           if (rc != 0 || rc2 != 0) {
             int ignored = (int) CLOSE.invokeExact(fd);
             throw new IllegalStateException("cannot join the " + what + " netlink group");
           }
-          return new NetlinkSocket(fd);
+          // As root, past net.core.rmem_max (FORCE); else as much as rmem_max allows. What was granted is read back.
+          MemorySegment size = a.allocateFrom(ValueLayout.JAVA_INT, RECEIVE_BUFFER);
+          if ((int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVBUFFORCE, size, 4) != 0) {
+            int ignored = (int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
+          }
+          MemorySegment got = a.allocate(ValueLayout.JAVA_INT);
+          MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, 4);
+          int rc4 = (int) GETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVBUF, got, len);
+          return new NetlinkSocket(fd, rc4 == 0 ? got.get(ValueLayout.JAVA_INT, 0) : -1);
         } catch (RuntimeException e) {
           throw e;
         } catch (Throwable e) {
@@ -134,14 +160,24 @@ final class NetlinkSocket implements AutoCloseable {
       MemorySegment tv = a.allocate(16);
       tv.set(ValueLayout.JAVA_LONG, 0, left / 1_000_000_000L);
       tv.set(ValueLayout.JAVA_LONG, 8, Math.max(1000, (left % 1_000_000_000L) / 1000));
-      long start = System.nanoTime();
       int rc = (int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
-      long n = (long) RECV.invokeExact(fd, buffer, buffer.byteSize(), 0);
-      if (n < 0) {
-        // Timed out (EAGAIN), or ENOBUFS returned early: then something changed unseen.
-        return System.nanoTime() - start < left - 1_000_000 ? Optional.of(OVERRUN) : Optional.empty();
+      MemorySegment state = a.allocate(CALL_STATE);
+      while (true) {
+        long n = (long) RECV.invokeExact(state, fd, buffer, buffer.byteSize(), 0);
+        if (n >= 0) return Optional.of(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        int errno = (int) ERRNO.get(state, 0L);
+        switch (errno) {
+          case EINTR -> { }
+          case EAGAIN -> {
+            return Optional.empty();
+          }
+          // The kernel dropped messages for want of buffer: something changed unseen.
+          case ENOBUFS -> {
+            return Optional.of(OVERRUN);
+          }
+          default -> throw new IllegalStateException("netlink recv failed: errno " + errno);
+        }
       }
-      return Optional.of(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
     } catch (RuntimeException e) {
       throw e;
     } catch (Throwable e) {
