@@ -1,173 +1,519 @@
 package netfence.agent;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
+import netfence.agent.Transition.Action;
+import netfence.agent.Transition.Phase;
 import netfence.dataplane.ApplyException;
-import netfence.dataplane.HostApply;
+import netfence.dataplane.Driver;
 import netfence.dataplane.LinkEvents;
 import netfence.dataplane.Netns;
-import netfence.dataplane.NftSession;
 import netfence.dataplane.TableGuard;
-import netfence.dataplane.TapSetup;
-import netfence.dataplane.VmUpdate;
-import netfence.model.BridgedNetwork;
+import netfence.model.Host;
 import netfence.model.Inventory;
+import netfence.model.Network;
+import netfence.model.Vm;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
-import netfence.render.nft.NftPolicy;
 import netfence.state.Change;
 import netfence.state.View;
-import netfence.model.Vm;
 
 /**
- * {@code netfence serve}'s data-plane half: keeps one host's namespace
- * matching the desired inventory as it changes and as taps come and go.
+ * {@code netfence serve}'s data-plane half for one host: ONOS's agent, a
+ * reconciler driving the kernel through a {@link Driver}.
  *
  * <ul>
- *   <li>At start, one full {@link HostApply} (read back, diffed), then it listens.
- *   <li>{@link #onChange}: per VM whose ports differ, one {@link VmUpdate} transaction
- *       (element changes only) and its tap's setup; network or host changes take a full apply.
- *   <li>Link events ({@link LinkEvents}): a tap of the inventory appearing is configured
- *       ({@link TapSetup}) at once; one disappearing is PENDING again; a port the inventory
- *       does not know plugged into a guarded bridge goes into {@code foreign_ports} at once.
- *   <li>A {@link TableGuard} restores netfence's tables when someone else changes nftables;
- *       a periodic full apply is the safety net for anything missed.
+ *   <li>Inputs: changes of the desired state ({@link #onChange}, from the state service),
+ *       link events (rtnetlink), signals of the {@link TableGuard} (someone else committed
+ *       to nftables, or events were lost), a short periodic check, and a periodic full sync.
+ *   <li>One thread takes whatever inputs have queued, feeds them to the {@link Reconciler}
+ *       (kernel-free; every decision comes from {@link Transition}'s table), and carries out
+ *       the actions it asks for: all element changes in one nft transaction, the taps that
+ *       appeared in one {@code ip -batch}. Results go back to the reconciler.
+ *   <li>It is the only writer of the kernel: the guard only signals. A signal or the periodic
+ *       check looks at netfence's tables cheaply ({@link Driver#check}); when they are missing
+ *       or changed, every interface is unconfirmed and a full sync (read back, restore) runs.
+ *   <li>States come from what the kernel acknowledged: an interface is {@code applied} only
+ *       once its element transaction committed (or a sync read it back) and its tap was set up.
  * </ul>
  *
- * All reconciliation runs on one thread, so the steps never interleave.
- *
  * <pre>{@code
- * state.subscribe(Optional.of("hv1"), view -> agent = Agent.start(Netns.current(), "hv1", view, Duration.ofSeconds(60), log),
+ * state.subscribe(Optional.of("hv1"), view -> agent = Agent.start(Netns.current(), "hv1", view, Options.DEFAULT, log),
  *     change -> agent.onChange(change));
- * try (agent) {
- *   agent.status().forEach(System.out::println);
- *   String text = agent.metrics();   // Prometheus text format
- * }
+ * agent.awaitApplied(revision, Duration.ofSeconds(5));
+ * agent.status().forEach(System.out::println);
  * }</pre>
  */
 public final class Agent implements AutoCloseable {
-  /** Where one VM interface is. */
+  /** Where one VM interface is, as status and the API show it. */
   public enum State {
-    /** Desired; its tap does not exist yet (its filter elements are already in place). */
+    /** Its filter is in the kernel; its tap does not exist yet. */
     PENDING,
-    /** Its elements are in place and its tap is configured. */
+    /** Its filter is being installed or its tap configured; not yet acknowledged. */
+    SYNCING,
+    /** Its filter is in the kernel and its tap is configured. */
     APPLIED,
-    /** Configuring it failed; {@code reason} says why. The next full apply retries. */
+    /** Something failed; {@code reason} says what. A full sync retries. */
     FAILED
   }
 
   /** One VM interface's state, and its drops per reason since its counters were created. */
   public record VmStatus(String vm, int interfaceNumber, String tap, State state, String reason, Map<String, Long> drops) {}
 
-  private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** How often the agent looks at its tables, syncs fully, and reads drop counters. */
+  public record Options(Duration check, Duration resync, Duration counters) {
+    public static final Options DEFAULT = new Options(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(5));
+
+    public Options withResync(Duration d) {
+      return new Options(check, d, counters);
+    }
+  }
+
+  /** What the agent's thread takes from its queue. */
+  private sealed interface Input {
+    record Desired(Change change, long at) implements Input {}
+
+    record Links(List<LinkEvents.Link> links, boolean all, long at) implements Input {}
+
+    record Signal(TableGuard.Signal signal) implements Input {}
+
+    record Check() implements Input {}
+
+    record Resync() implements Input {}
+
+    record Stop() implements Input {}
+  }
 
   private final Netns ns;
   private final String host;
+  private final Options options;
   private final Consumer<String> log;
-  private final NftSession session;
+  private final Driver driver;
+  private final Reconciler reconciler = new Reconciler();
+  private final LinkedBlockingQueue<Input> inputs = new LinkedBlockingQueue<>();
+  private final ScheduledExecutorService timers;
+  private final Thread loop;
+  private final Thread linkReader;
   private final LinkEvents linkEvents;
-  private final ScheduledExecutorService worker;
-  private final Thread reader;
   private final TableGuard guard;
+  private final DropCounts drops;
+  private final AgentMetrics metrics;
   private volatile boolean stop;
 
-  // Owned by the worker thread.
-  private volatile Inventory inventory;
-  /** The desired state of this host as the changes left it: hosts, networks and this host's VMs by name. */
-  private final Map<String, netfence.model.Host> hosts = new HashMap<>();
-  private final Map<String, netfence.model.Network> networks = new HashMap<>();
+  // The desired state of this host, owned by the loop thread.
+  private final Map<String, Host> hosts = new HashMap<>();
+  private final Map<String, Network> networks = new HashMap<>();
   private final Map<String, Vm> vms = new HashMap<>();
-  private Map<String, Port> portsByTap = Map.of();
-  private final Map<String, LinkEvents.Link> links = new HashMap<>();
-  private final Set<String> foreign = new HashSet<>();
-  private final Map<String, VmStatus> states = new ConcurrentHashMap<>();
-  /** Taps whose link appeared, to configure in the next flush, with when their event was read. */
-  private final Map<String, Long> toConfigure = new LinkedHashMap<>();
 
-  private final Histogram tapLatency = new Histogram("netfence_tap_configure_seconds",
-      "From a tap's link event to its tap configured.");
-  private final Histogram changeLatency = new Histogram("netfence_change_apply_seconds",
-      "From a desired-state change to its element changes and tap setups done.");
-  private final Histogram fullApply = new Histogram("netfence_full_apply_seconds", "Full read-back applies.");
-  private final LongAdder driverErrors = new LongAdder();
-  private final LongAdder foreignAdded = new LongAdder();
+  /** What status shows, by key ("vm/number"); written by the loop thread. */
+  private final Map<String, VmStatus> status = new ConcurrentHashMap<>();
+  /** When each tap's link event was read, for the tap-configure latency. */
+  private final Map<String, Long> linkSeen = new HashMap<>();
+  private final Object appliedLock = new Object();
+  private long appliedRevision;
+  private volatile long lastSyncMillis;
+  private long syncBackoffMillis;
+  private long nextSyncAllowed;
 
-  private Agent(Netns ns, String host, View view, Consumer<String> log) {
+  private Agent(Netns ns, String host, View view, Options options, Consumer<String> log) {
     this.ns = ns;
     this.host = host;
+    this.options = options;
     this.log = log;
     this.hosts.putAll(view.hosts());
     this.networks.putAll(view.networks());
     view.vms().values().stream().filter(v -> v.host().equals(host)).forEach(v -> vms.put(v.name(), v));
-    this.inventory = desired();
-    this.session = NftSession.open(ns, log);
-    this.worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("netfence-agent").daemon().unstarted(r));
-    // Listen before applying: a tap created during the apply is an event, not a gap.
+    this.driver = Driver.kernel(ns, log);
+    // Listen before the first sync: a tap created meanwhile is an event, not a gap.
     this.linkEvents = LinkEvents.open(ns);
-    for (var l : linkEvents.existing()) links.put(l.name(), l);
-    this.reader = Thread.ofPlatform().name("netfence-links").daemon().unstarted(this::readLinks);
-    long own = session.committer().orElse(-2);
-    this.guard = TableGuard.start(ns, () -> this.inventory, host, log, pid -> pid == own);
+    var ours = driver.committers();
+    this.guard = TableGuard.start(ns, ours::contains, s -> inputs.add(new Input.Signal(s)));
+    this.drops = new DropCounts(ns, options.counters(), log);
+    this.metrics = new AgentMetrics(drops::last, status::values, this::appliedRevision, this::inSync, () -> lastSyncMillis);
+    this.timers = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("netfence-timers").daemon().unstarted(r));
+    this.loop = Thread.ofPlatform().name("netfence-agent").daemon().unstarted(this::run);
+    this.linkReader = Thread.ofPlatform().name("netfence-links").daemon().unstarted(this::readLinks);
   }
 
   /**
-   * Applies {@code host}'s policy from {@code inventory} in {@code ns} once, then
-   * keeps it: link events, the table guard, and a full apply every {@code resync}.
-   * Throws {@link ApplyException} when the first apply fails.
+   * Starts enforcing {@code host}'s part of {@code view} in {@code ns}: one full sync (read back,
+   * then only what differs is changed), then it follows changes, links and the guard.
+   *
+   * @throws ApplyException when the first sync fails
    */
-  public static Agent start(Netns ns, String host, View view, Duration resync, Consumer<String> log) {
-    var a = new Agent(ns, host, view, log);
+  public static Agent start(Netns ns, String host, View view, Options options, Consumer<String> log) {
+    var a = new Agent(ns, host, view, options, log);
     try {
-      a.submit(a::fullApply);
+      a.reconciler.links(a.linkEvents.existing());
+      for (var e : a.portsByKey().entrySet()) a.reconciler.adopt(e.getKey(), e.getValue());
+      a.trustedPorts();
+      a.reconciler.plan(); // adopting asks for a sync and nothing else: run it now, and fail the start if it fails
+      a.sync();
+      var failed = a.reconciler.states().values().stream().filter(s -> s.phase() == Phase.FAILED).findFirst();
+      if (failed.isPresent()) throw new ApplyException(failed.get().reason());
+      a.publish();
     } catch (RuntimeException e) {
-      a.close();
+      a.closeParts();
       throw e;
     }
     a.applied(view.revision());
-    a.reader.start();
-    a.worker.scheduleWithFixedDelay(() -> {
-      try {
-        a.fullApply();
-      } catch (RuntimeException e) {
-        a.log.accept("netfence: periodic apply failed: " + e.getMessage());
-      }
-    }, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+    a.loop.start();
+    a.linkReader.start();
+    a.timers.scheduleWithFixedDelay(() -> a.inputs.add(new Input.Check()), options.check().toMillis(), options.check().toMillis(),
+        TimeUnit.MILLISECONDS);
+    a.timers.scheduleWithFixedDelay(() -> a.inputs.add(new Input.Resync()), options.resync().toMillis(), options.resync().toMillis(),
+        TimeUnit.MILLISECONDS);
     return a;
   }
 
-  // ---- desired-state changes ------------------------------------------------
-
-  /** Applies one committed change; returns when it is applied (or has failed, which {@link #status} shows). */
-  public void onChange(Change change) {
-    submit(() -> applyChange(change));
-    applied(change.revision());
+  /** The same with the default periods and a full sync every {@code resync}. */
+  public static Agent start(Netns ns, String host, View view, Duration resync, Consumer<String> log) {
+    return start(ns, host, view, Options.DEFAULT.withResync(resync), log);
   }
 
-  /** The last revision of the desired state this agent has acted on, and a way to wait for one. */
-  private final Object appliedLock = new Object();
-  private long appliedRevision;
+  // ---- inputs ---------------------------------------------------------------------------------
+
+  /** Queues a committed change of the desired state; {@link #awaitApplied} says when it is acted on. */
+  public void onChange(Change change) {
+    inputs.add(new Input.Desired(change, System.nanoTime()));
+  }
+
+  private void readLinks() {
+    while (!stop) {
+      List<LinkEvents.Link> got;
+      try {
+        got = linkEvents.next(Duration.ofMillis(250));
+      } catch (RuntimeException e) {
+        if (!stop) log.accept("netfence: reading link events failed: " + e.getMessage());
+        return;
+      }
+      if (got.isEmpty()) continue;
+      if (got.stream().anyMatch(LinkEvents.Link::overrun)) {
+        // Events were lost: look at every link again.
+        log.accept("netfence: link events were lost; reading every link again");
+        try (var fresh = LinkEvents.open(ns)) {
+          inputs.add(new Input.Links(fresh.existing(), true, System.nanoTime()));
+        } catch (RuntimeException e) {
+          log.accept("netfence: reading the links failed: " + e.getMessage());
+        }
+        continue;
+      }
+      inputs.add(new Input.Links(got, false, System.nanoTime()));
+    }
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------------
+
+  private void run() {
+    while (true) {
+      var batch = new ArrayList<Input>();
+      try {
+        batch.add(inputs.take());
+      } catch (InterruptedException e) {
+        return;
+      }
+      inputs.drainTo(batch);
+      if (batch.stream().anyMatch(i -> i instanceof Input.Stop)) return;
+      try {
+        handle(batch);
+      } catch (RuntimeException e) {
+        // A bug must not stop enforcement: say it, and let a full sync put things right.
+        log.accept("netfence: the agent failed handling " + batch.size() + " input(s): " + e);
+        metrics.driverErrors.labelValues("agent").inc();
+        reconciler.requestSync();
+        try {
+          execute();
+        } catch (RuntimeException again) {
+          log.accept("netfence: the recovery sync failed too: " + again);
+        }
+      }
+    }
+  }
+
+  private void handle(List<Input> batch) {
+    long revision = -1;
+    var changesAt = new ArrayList<Long>();
+    boolean check = false;
+    for (Input in : batch) {
+      switch (in) {
+        case Input.Desired d -> {
+          desired(d.change());
+          revision = Math.max(revision, d.change().revision());
+          changesAt.add(d.at());
+        }
+        case Input.Links l -> {
+          if (l.all()) reconciler.links(l.links());
+          else for (var link : l.links()) reconciler.link(link);
+          for (var link : l.links()) if (!link.deleted()) linkSeen.putIfAbsent(link.name(), l.at());
+        }
+        case Input.Signal s -> {
+          metrics.guardSignals.inc();
+          check = true;
+          if (!s.signal().lost()) log.accept("netfence: " + s.signal() + "; checking netfence's tables");
+        }
+        case Input.Check c -> check = true;
+        case Input.Resync r -> reconciler.requestSync();
+        case Input.Stop s -> { }
+      }
+    }
+    if (check) {
+      var problem = driver.check();
+      if (problem.isPresent()) {
+        log.accept("netfence: " + problem.get() + "; restoring");
+        metrics.guardRestores.inc();
+        reconciler.unconfirmAll(problem.get() + "; restoring");
+      }
+    }
+    execute();
+    long done = System.nanoTime();
+    for (long at : changesAt) AgentMetrics.observeNanos(metrics.changeApply, done - at);
+    publish();
+    if (revision >= 0) applied(revision);
+  }
+
+  /** Takes one change of the desired state into the maps and the reconciler. */
+  private void desired(Change c) {
+    boolean tableWide = false;
+    var before = new LinkedHashMap<String, Port>();
+    var after = new LinkedHashMap<String, Port>();
+    for (var d : c.deltas()) {
+      switch (d) {
+        case Change.HostDelta h -> {
+          h.after().ifPresentOrElse(x -> hosts.put(h.name(), x), () -> hosts.remove(h.name()));
+          tableWide |= h.name().equals(host);
+        }
+        case Change.NetworkDelta n -> {
+          n.after().ifPresentOrElse(x -> networks.put(n.name(), x), () -> networks.remove(n.name()));
+          tableWide = true;
+        }
+        case Change.VmDelta v -> {
+          Vm old = vms.get(v.name());
+          if (old != null) before.putAll(ports(old));
+          v.after().filter(x -> x.host().equals(host)).ifPresentOrElse(x -> vms.put(v.name(), x), () -> vms.remove(v.name()));
+          v.after().filter(x -> x.host().equals(host)).ifPresent(x -> after.putAll(ports(x)));
+        }
+      }
+    }
+    if (tableWide) {
+      // Bridges, trusted ports, NAT, host services: every port may be different, and the tables too.
+      var all = portsByKey();
+      for (var key : new ArrayList<>(reconciler.states().keySet())) if (!all.containsKey(key)) reconciler.desired(key, Optional.empty());
+      all.forEach((key, p) -> reconciler.desired(key, Optional.of(p)));
+      trustedPorts();
+      reconciler.requestSync();
+      return;
+    }
+    for (String key : before.keySet()) if (!after.containsKey(key)) reconciler.desired(key, Optional.empty());
+    after.forEach((key, p) -> reconciler.desired(key, Optional.of(p)));
+  }
+
+  /** The trusted ports of every guarded bridge, as the networks now have them. */
+  private final Map<String, List<String>> trusted = new HashMap<>();
+
+  private void trustedPorts() {
+    var now = new HashMap<String, List<String>>();
+    for (var p : policy().bridges()) now.put(p.name(), p.network().trustedPorts());
+    var bridges = new java.util.HashSet<>(trusted.keySet());
+    bridges.addAll(now.keySet());
+    for (String b : bridges) reconciler.trusted(b, trusted.getOrDefault(b, List.of()), now.getOrDefault(b, List.of()));
+    trusted.clear();
+    trusted.putAll(now);
+  }
+
+  /** Carries out what the reconciler asks for, feeding results back, until it asks for nothing more. */
+  private void execute() {
+    for (var plan = reconciler.plan(); !plan.isEmpty(); plan = reconciler.plan()) {
+      var elements = new ArrayList<Reconciler.Keyed>();
+      var routes = new ArrayList<Port>();
+      var setups = new ArrayList<Reconciler.Keyed>();
+      for (var k : plan.actions()) {
+        switch (k.action()) {
+          case Action.Elements e -> elements.add(k);
+          case Action.RemoveRoutes r -> routes.add(r.port());
+          case Action.Setup s -> setups.add(k);
+        }
+      }
+      if (!elements.isEmpty()) {
+        var changes = elements.stream().map(k -> (Action.Elements) k.action()).map(e -> new Driver.ElementChange(e.from(), e.to())).toList();
+        var results = driver.elements(changes);
+        for (int i = 0; i < elements.size(); i++) {
+          var r = results.get(i);
+          if (r.isPresent()) {
+            metrics.driverErrors.labelValues("nft").inc();
+            log.accept("netfence: element changes of " + elements.get(i).key() + " failed: " + r.get());
+          }
+          reconciler.elementsDone(elements.get(i).key(), r.isEmpty(), r.orElse(""));
+        }
+      }
+      if (!routes.isEmpty()) driver.removeRoutes(routes);
+      if (!setups.isEmpty()) {
+        var ports = setups.stream().map(k -> ((Action.Setup) k.action()).port()).toList();
+        var failed = driver.configure(ports);
+        long now = System.nanoTime();
+        for (var k : setups) {
+          Port p = ((Action.Setup) k.action()).port();
+          String why = failed.get(p.tap());
+          if (why != null) {
+            metrics.driverErrors.labelValues("ip").inc();
+            log.accept("netfence: " + p.vm() + " (" + p.tap() + ") failed: " + why);
+          } else {
+            Long seen = linkSeen.remove(p.tap());
+            if (seen != null) AgentMetrics.observeNanos(metrics.tapConfigure, now - seen);
+          }
+          reconciler.setupDone(k.key(), why == null, why == null ? "" : why);
+        }
+      }
+      if (!plan.foreignAdd().isEmpty() || !plan.foreignRemove().isEmpty()) {
+        var r = driver.foreign(plan.foreignAdd(), plan.foreignRemove());
+        if (r.isPresent()) {
+          metrics.driverErrors.labelValues("nft").inc();
+          log.accept("netfence: foreign_ports could not be updated (" + r.get() + "); a full sync follows");
+          reconciler.requestSync();
+        } else {
+          metrics.foreignAdded.inc(plan.foreignAdd().size());
+          plan.foreignAdd().forEach(p -> log.accept("netfence: port " + p + " on a guarded bridge is not in the inventory: in foreign_ports"));
+        }
+      }
+      if (plan.sync()) sync();
+    }
+  }
+
+  /** A full read-back sync, at most as often as its back-off allows after failures. */
+  private void sync() {
+    long nowMillis = System.currentTimeMillis();
+    if (nowMillis < nextSyncAllowed) {
+      long wait = nextSyncAllowed - nowMillis;
+      timers.schedule(() -> inputs.add(new Input.Resync()), wait, TimeUnit.MILLISECONDS);
+      return;
+    }
+    long t0 = System.nanoTime();
+    try {
+      var synced = driver.sync(desiredInventory(), host);
+      reconciler.foreignSynced(synced.foreignPorts());
+      reconciler.confirmAll();
+      lastSyncMillis = System.currentTimeMillis();
+      syncBackoffMillis = 0;
+      if (synced.report().changed() && lastSyncMillis > 0) {
+        log.accept("netfence: full sync changed " + synced.report().changes().size() + " thing(s)");
+      }
+    } catch (ApplyException e) {
+      metrics.driverErrors.labelValues("sync").inc();
+      log.accept("netfence: full sync failed: " + e.getMessage());
+      reconciler.syncFailed(e.getMessage());
+      syncBackoffMillis = syncBackoffMillis == 0 ? 1000 : Math.min(60_000, syncBackoffMillis * 2);
+      nextSyncAllowed = System.currentTimeMillis() + syncBackoffMillis;
+      timers.schedule(() -> inputs.add(new Input.Resync()), syncBackoffMillis, TimeUnit.MILLISECONDS);
+    } finally {
+      AgentMetrics.observeNanos(metrics.fullSync, System.nanoTime() - t0);
+    }
+  }
+
+  // ---- the desired state ----------------------------------------------------------------------------
+
+  /** This host's desired state as an inventory: its VMs, every host and network. */
+  private Inventory desiredInventory() {
+    return new Inventory(new java.util.TreeMap<>(hosts).values().stream().toList(), new java.util.TreeMap<>(networks).values().stream().toList(),
+        new java.util.TreeMap<>(vms).values().stream().toList());
+  }
+
+  private HostPolicy policy() {
+    var inv = desiredInventory();
+    return inv.host(host).isPresent() ? HostPolicy.of(inv, host) : new HostPolicy(new Host(host, Optional.empty()), List.of(), List.of());
+  }
+
+  /** Every port of this host, by key. */
+  private Map<String, Port> portsByKey() {
+    var m = new LinkedHashMap<String, Port>();
+    for (var p : policy().ports()) m.put(key(p), p);
+    return m;
+  }
+
+  /** One VM's ports, by key. */
+  private Map<String, Port> ports(Vm vm) {
+    var m = new LinkedHashMap<String, Port>();
+    for (var p : HostPolicy.ports(vm, networks)) m.put(key(p), p);
+    return m;
+  }
+
+  private static String key(Port p) {
+    return p.vm() + "/" + p.interfaceNumber();
+  }
+
+  // ---- what others read ---------------------------------------------------------------------------
+
+  /** Copies the reconciler's changed states into the status map. */
+  private void publish() {
+    reconciler.changed((key, s) -> {
+      if (s.isEmpty() || s.get().phase() == Phase.REMOVING || s.get().desired().isEmpty()) {
+        status.remove(key);
+        return;
+      }
+      Port p = s.get().desired().get();
+      var st = switch (s.get().phase()) {
+        case FILTERED -> State.PENDING;
+        case APPLIED -> State.APPLIED;
+        case FAILED -> State.FAILED;
+        case WANTED, CONFIGURING, REMOVING, GONE -> State.SYNCING;
+      };
+      String reason = switch (s.get().phase()) {
+        case FILTERED -> "tap does not exist yet";
+        case WANTED -> s.get().reason().isEmpty() ? "installing its filter" : s.get().reason();
+        case CONFIGURING -> "configuring its tap";
+        default -> s.get().reason();
+      };
+      status.put(key, new VmStatus(p.vm(), p.interfaceNumber(), p.tap(), st, reason, Map.of()));
+    });
+  }
+
+  private boolean inSync() {
+    return status.values().stream().allMatch(s -> s.state() == State.APPLIED || s.state() == State.PENDING);
+  }
+
+  /** Every VM interface of the host: state, reason, drops per reason; by VM, then interface. */
+  public List<VmStatus> status() {
+    var byTap = drops.last().byTap();
+    return status.values().stream()
+        .map(s -> new VmStatus(s.vm(), s.interfaceNumber(), s.tap(), s.state(), s.reason(), byTap.getOrDefault(s.tap(), Map.of())))
+        .sorted(Comparator.comparing(VmStatus::vm).thenComparing(VmStatus::interfaceNumber))
+        .toList();
+  }
+
+  /** The interfaces of one VM. */
+  public List<VmStatus> status(String vm) {
+    return status().stream().filter(s -> s.vm().equals(vm)).toList();
+  }
+
+  /** One tap's state, without reading counters; empty when no VM of this host has that tap. */
+  public Optional<State> state(String tap) {
+    return status.values().stream().filter(s -> s.tap().equals(tap)).findFirst().map(VmStatus::state);
+  }
+
+  /** The agent's metrics in the Prometheus text format (version 0.0.4). */
+  public String metrics() {
+    return metrics.text();
+  }
+
+  /** Reads the drop counters now rather than waiting for the next period (tests; after an event one must see). */
+  public void refreshCounters() {
+    drops.readNow();
+  }
+
+  /** How many taps were configured on their link event (for tests and logs). */
+  long tapsConfiguredOnEvent() {
+    return (long) metrics.tapConfigure.collect().getDataPoints().getFirst().getCount();
+  }
 
   private void applied(long revision) {
     synchronized (appliedLock) {
@@ -176,7 +522,7 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** The last revision acted on: its changes are in the kernel, or their interfaces are FAILED (see {@link #status}). */
+  /** The last revision acted on: its changes are in the kernel, or their interfaces show why not. */
   public long appliedRevision() {
     synchronized (appliedLock) {
       return appliedRevision;
@@ -190,386 +536,31 @@ public final class Agent implements AutoCloseable {
       while (appliedRevision < revision) {
         long left = end - System.nanoTime();
         if (left <= 0) return false;
-        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(appliedLock, left);
+        TimeUnit.NANOSECONDS.timedWait(appliedLock, left);
       }
       return true;
-    }
-  }
-
-  /** This host's desired state as an inventory: its VMs, every host and network. */
-  private Inventory desired() {
-    return new Inventory(new java.util.TreeMap<>(hosts).values().stream().toList(), new java.util.TreeMap<>(networks).values().stream().toList(),
-        new java.util.TreeMap<>(vms).values().stream().toList());
-  }
-
-  private void applyChange(Change c) {
-    long t0 = System.nanoTime();
-    Inventory before = inventory;
-    for (var d : c.deltas()) {
-      switch (d) {
-        case Change.HostDelta h -> h.after().ifPresentOrElse(x -> hosts.put(h.name(), x), () -> hosts.remove(h.name()));
-        case Change.NetworkDelta n -> n.after().ifPresentOrElse(x -> networks.put(n.name(), x), () -> networks.remove(n.name()));
-        case Change.VmDelta v -> v.after().filter(x -> x.host().equals(host))
-            .ifPresentOrElse(x -> vms.put(v.name(), x), () -> vms.remove(v.name()));
-      }
-    }
-    Inventory after = desired();
-    inventory = after;
-    if (!before.networks().equals(after.networks()) || !before.host(host).equals(after.host(host))) {
-      // Bridges, trusted ports, NAT, host services: table-wide, so the full apply.
-      try {
-        fullApply();
-      } catch (ApplyException e) {
-        // The ports are FAILED with the reason; the periodic apply retries.
-        log.accept("netfence: applying revision " + c.revision() + " failed: " + e.getMessage());
-      }
-      changeLatency.observeNanos(System.nanoTime() - t0);
-      return;
-    }
-    var old = ports(before);
-    var now = ports(after);
-    var byVm = new TreeMap<String, List<String>>();
-    for (var key : union(old.keySet(), now.keySet())) {
-      if (!Objects.equals(old.get(key), now.get(key))) byVm.computeIfAbsent(key.substring(0, key.lastIndexOf('/')), k -> new ArrayList<>()).add(key);
-    }
-    portsByTap = byTap(now.values());
-    for (var e : byVm.entrySet()) {
-      var tx = new StringBuilder();
-      for (var key : e.getValue()) tx.append(VmUpdate.commands(Optional.ofNullable(old.get(key)), Optional.ofNullable(now.get(key))));
-      var r = tx.isEmpty() ? new NftSession.Result(true, "", "") : session.run(tx.toString());
-      for (var key : e.getValue()) {
-        Port b = old.get(key);
-        Port a = now.get(key);
-        if (b != null && (a == null || !a.tap().equals(b.tap()))) states.remove(b.tap());
-        if (b != null && links.containsKey(b.tap())) removeRoutes(b);
-        if (a == null) continue;
-        if (!r.ok()) {
-          driverErrors.increment();
-          fail(a, "nft: " + r.error().strip());
-        } else {
-          configure(List.of(a));
-        }
-      }
-    }
-    changeLatency.observeNanos(System.nanoTime() - t0);
-  }
-
-  private void removeRoutes(Port p) {
-    var cmds = TapSetup.routesRemoved(p);
-    if (cmds.isEmpty()) return;
-    // A route already gone (the tap was re-created) is fine: -force goes on.
-    ns.exec(List.of("ip", "-force", "-batch", "-"), String.join("\n", cmds) + "\n");
-  }
-
-  /** Configures the taps that appeared since the last flush, together; observes each one's latency from its event. */
-  private void flushConfigure() {
-    var ports = toConfigure.keySet().stream().map(portsByTap::get).filter(Objects::nonNull).toList();
-    var applied = configure(ports);
-    long now = System.nanoTime();
-    for (var p : applied) tapLatency.observeNanos(now - toConfigure.get(p.tap()));
-    toConfigure.clear();
-  }
-
-  /**
-   * Configures the ports' taps that exist in one {@link TapSetup#runAll} and marks
-   * them APPLIED or FAILED; the others are PENDING. Returns the ports now APPLIED.
-   */
-  private List<Port> configure(List<Port> ports) {
-    var ready = new ArrayList<Port>();
-    for (var p : ports) {
-      if (links.containsKey(p.tap())) ready.add(p);
-      else states.put(p.tap(), status(p, State.PENDING, "tap does not exist yet"));
-    }
-    var failed = TapSetup.runAll(ns, ready.stream().map(TapSetup::of).toList());
-    var applied = new ArrayList<Port>();
-    for (var p : ready) {
-      if (failed.containsKey(p.tap())) {
-        driverErrors.increment();
-        fail(p, failed.get(p.tap()));
-      } else {
-        states.put(p.tap(), status(p, State.APPLIED, ""));
-        applied.add(p);
-      }
-    }
-    return applied;
-  }
-
-  private void fail(Port p, String reason) {
-    states.put(p.tap(), status(p, State.FAILED, reason));
-    log.accept("netfence: " + p.vm() + " (" + p.tap() + ") failed: " + reason);
-  }
-
-  private static VmStatus status(Port p, State s, String reason) {
-    return new VmStatus(p.vm(), p.interfaceNumber(), p.tap(), s, reason, Map.of());
-  }
-
-  // ---- the full apply ---------------------------------------------------------
-
-  private void fullApply() {
-    long t0 = System.nanoTime();
-    Inventory inv = inventory;
-    var policy = policy(inv);
-    portsByTap = byTap(policy.ports());
-    try {
-      HostApply.apply(ns, session, inv, host, false);
-    } catch (ApplyException e) {
-      driverErrors.increment();
-      for (var p : policy.ports()) fail(p, "apply: " + e.getMessage());
-      throw e;
-    } finally {
-      fullApply.observeNanos(System.nanoTime() - t0);
-    }
-    states.keySet().retainAll(portsByTap.keySet());
-    for (var p : policy.ports()) {
-      boolean exists = links.containsKey(p.tap());
-      states.put(p.tap(), status(p, exists ? State.APPLIED : State.PENDING, exists ? "" : "tap does not exist yet"));
-    }
-    // The apply filled foreign_ports from the bridges as they were.
-    foreign.clear();
-    for (var l : links.values()) if (isForeign(l)) foreign.add(l.name());
-  }
-
-  // ---- link events ------------------------------------------------------------
-
-  private void readLinks() {
-    while (!stop) {
-      List<LinkEvents.Link> got;
-      try {
-        got = linkEvents.next(Duration.ofMillis(250));
-      } catch (RuntimeException e) {
-        if (!stop) log.accept("netfence: reading link events failed: " + e.getMessage());
-        return;
-      }
-      if (got.isEmpty()) continue;
-      long seen = System.nanoTime();
-      worker.execute(() -> {
-        for (var l : got) onLink(l, seen);
-      });
-    }
-  }
-
-  private void onLink(LinkEvents.Link l, long seen) {
-    if (l.overrun()) {
-      log.accept("netfence: link events were lost; running a full apply");
-      try {
-        fullApply();
-      } catch (RuntimeException e) {
-        log.accept("netfence: apply after lost link events failed: " + e.getMessage());
-      }
-      return;
-    }
-    if (l.deleted()) links.remove(l.name());
-    else links.put(l.name(), l);
-    Port p = portsByTap.get(l.name());
-    if (p != null) {
-      var current = states.get(p.tap());
-      if (l.deleted()) {
-        states.put(p.tap(), status(p, State.PENDING, "tap does not exist"));
-      } else if (current == null || current.state() != State.APPLIED) {
-        // Only a tap that was not configured: our own setup's events (master, up) follow it.
-        // The flush runs after the link events already queued, so taps that appear together
-        // are configured together.
-        if (toConfigure.isEmpty()) worker.execute(this::flushConfigure);
-        toConfigure.putIfAbsent(p.tap(), seen);
-      }
-      return;
-    }
-    boolean wasForeign = foreign.contains(l.name());
-    boolean isForeign = !l.deleted() && isForeign(l);
-    if (isForeign && !wasForeign) {
-      if (!SAFE_NAME.matcher(l.name()).matches()) {
-        log.accept("netfence: a port with an unsafe name joined a guarded bridge; the next apply reports it");
-        return;
-      }
-      var r = session.run("add element bridge " + NftPolicy.TABLE + " foreign_ports { \"" + l.name() + "\" }\n");
-      if (r.ok()) {
-        foreign.add(l.name());
-        foreignAdded.increment();
-        log.accept("netfence: port " + l.name() + " on " + l.master().orElse("?") + " is not in the inventory: in foreign_ports");
-      } else {
-        driverErrors.increment();
-        log.accept("netfence: adding foreign port " + l.name() + " failed: " + r.error().strip());
-      }
-    } else if (!isForeign && wasForeign) {
-      foreign.remove(l.name());
-      session.run("delete element bridge " + NftPolicy.TABLE + " foreign_ports { \"" + l.name() + "\" }\n");
-    }
-  }
-
-  /** On a guarded bridge, neither a VM port nor a trusted port of it. */
-  private boolean isForeign(LinkEvents.Link l) {
-    if (l.master().isEmpty()) return false;
-    for (var b : policy(inventory).bridges()) {
-      if (!b.name().equals(l.master().get())) continue;
-      BridgedNetwork net = b.network();
-      return !net.trustedPorts().contains(l.name()) && b.ports().stream().noneMatch(p -> p.tap().equals(l.name()));
-    }
-    return false;
-  }
-
-  // ---- reading ------------------------------------------------------------------
-
-  /** Every VM interface of the host: state, reason, drops per reason; by VM, then interface. */
-  public List<VmStatus> status() {
-    var drops = vmDrops();
-    return states.values().stream()
-        .map(s -> new VmStatus(s.vm(), s.interfaceNumber(), s.tap(), s.state(), s.reason(), drops.getOrDefault(s.tap(), Map.of())))
-        .sorted(Comparator.comparing(VmStatus::vm).thenComparing(VmStatus::interfaceNumber))
-        .toList();
-  }
-
-  /** One tap's state, without reading counters; empty when no VM of this host has that tap. */
-  public Optional<State> state(String tap) {
-    return Optional.ofNullable(states.get(tap)).map(VmStatus::state);
-  }
-
-  /** The agent's metrics in the Prometheus text format (version 0.0.4). */
-  public String metrics() {
-    var b = new StringBuilder();
-    b.append("# HELP netfence_drops_total Packets dropped by netfence, per table family and reason.\n");
-    b.append("# TYPE netfence_drops_total counter\n");
-    var counters = counters();
-    for (var c : counters) {
-      if (c.vmTap().isEmpty()) {
-        b.append("netfence_drops_total{family=\"").append(c.family()).append("\",reason=\"").append(c.reason()).append("\"} ")
-            .append(c.packets()).append('\n');
-      }
-    }
-    b.append("# HELP netfence_vm_drops_total Packets dropped by netfence, per VM interface and reason.\n");
-    b.append("# TYPE netfence_vm_drops_total counter\n");
-    var byTap = new HashMap<String, VmStatus>();
-    states.values().forEach(s -> byTap.put(s.tap(), s));
-    for (var c : counters) {
-      if (c.vmTap().isEmpty()) continue;
-      var s = byTap.get(c.vmTap().get());
-      b.append("netfence_vm_drops_total{vm=\"").append(s == null ? "" : s.vm()).append("\",tap=\"").append(c.vmTap().get())
-          .append("\",reason=\"").append(c.reason()).append("\"} ").append(c.packets()).append('\n');
-    }
-    b.append("# HELP netfence_vm_interfaces VM interfaces of this host per state.\n");
-    b.append("# TYPE netfence_vm_interfaces gauge\n");
-    for (var st : State.values()) {
-      b.append("netfence_vm_interfaces{state=\"").append(st.name().toLowerCase(java.util.Locale.ROOT)).append("\"} ")
-          .append(states.values().stream().filter(s -> s.state() == st).count()).append('\n');
-    }
-    b.append("# HELP netfence_driver_errors_total Failed nft transactions, ip batches and sysctl writes.\n");
-    b.append("# TYPE netfence_driver_errors_total counter\n");
-    b.append("netfence_driver_errors_total ").append(driverErrors.sum()).append('\n');
-    b.append("# HELP netfence_foreign_ports_added_total Ports not in the inventory put into foreign_ports on their link event.\n");
-    b.append("# TYPE netfence_foreign_ports_added_total counter\n");
-    b.append("netfence_foreign_ports_added_total ").append(foreignAdded.sum()).append('\n');
-    b.append("# HELP netfence_guard_restores_total Times the table guard restored netfence's tables.\n");
-    b.append("# TYPE netfence_guard_restores_total counter\n");
-    b.append("netfence_guard_restores_total ").append(guard.restores()).append('\n');
-    tapLatency.write(b);
-    changeLatency.write(b);
-    fullApply.write(b);
-    return b.toString();
-  }
-
-  /** How many taps were configured on their link event (for tests and logs). */
-  long tapsConfiguredOnEvent() {
-    return tapLatency.count();
-  }
-
-  /** A drop count of netfence's tables: a reason, and the tap for per-VM counts. */
-  record Counter(String family, String reason, Optional<String> vmTap, long packets) {}
-
-  /** The reason counters, then the elements of the counted sets of each table that has them. */
-  private List<Counter> counters() {
-    var out = new ArrayList<Counter>();
-    var families = new java.util.LinkedHashSet<String>();
-    for (JsonNode c : list("list counters", "counter")) {
-      if (!c.path("table").asText().equals(NftPolicy.TABLE)) continue;
-      families.add(c.path("family").asText());
-      out.add(new Counter(c.path("family").asText(), c.path("name").asText(), Optional.empty(), c.path("packets").asLong()));
-    }
-    for (String family : families) {
-      for (String reason : NftPolicy.vmReasons(family)) {
-        for (JsonNode set : list("list set " + family + " " + NftPolicy.TABLE + " " + NftPolicy.countedSet(reason), "set")) {
-          for (JsonNode e : set.path("elem")) {
-            JsonNode elem = e.path("elem");
-            out.add(new Counter(family, reason, Optional.of(elem.path("val").asText()), elem.path("counter").path("packets").asLong()));
-          }
-        }
-      }
-    }
-    return out;
-  }
-
-  /** The {@code kind} objects of an nft listing; none, counted as a driver error, when it fails. */
-  private List<JsonNode> list(String command, String kind) {
-    var r = session.json(command);
-    var out = new ArrayList<JsonNode>();
-    try {
-      if (!r.ok()) throw new java.io.IOException(r.error());
-      for (JsonNode n : JSON.readTree(r.output()).path("nftables")) if (n.has(kind)) out.add(n.get(kind));
-    } catch (java.io.IOException e) {
-      driverErrors.increment();
-    }
-    return out;
-  }
-
-  private Map<String, Map<String, Long>> vmDrops() {
-    var m = new HashMap<String, Map<String, Long>>();
-    for (var c : counters()) {
-      c.vmTap().ifPresent(t -> m.computeIfAbsent(t, k -> new TreeMap<>()).merge(c.reason(), c.packets(), Long::sum));
-    }
-    return m;
-  }
-
-  // ---- plumbing -------------------------------------------------------------------
-
-  private HostPolicy policy(Inventory inv) {
-    return inv.host(host).isPresent() ? HostPolicy.of(inv, host) : new HostPolicy(new netfence.model.Host(host, Optional.empty()), List.of(), List.of());
-  }
-
-  /** The host's ports by "vm/interface". */
-  private Map<String, Port> ports(Inventory inv) {
-    var m = new LinkedHashMap<String, Port>();
-    for (var p : policy(inv).ports()) m.put(p.vm() + "/" + p.interfaceNumber(), p);
-    return m;
-  }
-
-  private static Map<String, Port> byTap(java.util.Collection<Port> ports) {
-    var m = new HashMap<String, Port>();
-    for (var p : ports) m.put(p.tap(), p);
-    return m;
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    var u = new java.util.TreeSet<String>(a);
-    u.addAll(b);
-    return u;
-  }
-
-  private void submit(Runnable r) {
-    Future<?> f = worker.submit(r);
-    try {
-      f.get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted");
     }
   }
 
   @Override
   public void close() {
     stop = true;
+    inputs.add(new Input.Stop());
     try {
-      reader.join(2000);
+      loop.join(10_000);
+      linkReader.join(2000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    closeParts();
+  }
+
+  private void closeParts() {
+    stop = true;
+    timers.shutdownNow();
     guard.close();
-    worker.shutdown();
-    try {
-      worker.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    drops.close();
     linkEvents.close();
-    session.close();
+    driver.close();
   }
 }

@@ -53,7 +53,7 @@ final class ApplyCommand implements Callable<Integer> {
         out.printf("%s: watching nftables; Ctrl-C to stop%n", host);
         out.flush();
         var desired = inv.get();
-        try (var guard = TableGuard.start(Netns.current(), () -> desired, host, line -> {
+        try (var guard = TableGuard.restoring(Netns.current(), () -> desired, host, line -> {
           err.println(line);
           err.flush();
         })) {

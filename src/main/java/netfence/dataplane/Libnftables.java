@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 final class Libnftables implements NftSession {
   private static final int NFT_CTX_OUTPUT_HANDLE = 1 << 3;
   private static final int NFT_CTX_OUTPUT_JSON = 1 << 4;
+  private static final int NFT_CTX_OUTPUT_TERSE = 1 << 11;
   private static final int CLONE_NEWNET = 0x40000000;
   private static final int O_RDONLY_CLOEXEC = 0x80000;
 
@@ -126,6 +127,11 @@ final class Libnftables implements NftSession {
   @Override
   public Result json(String command) {
     return call(command, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+  }
+
+  @Override
+  public Result jsonTerse(String command) {
+    return call(command, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_TERSE);
   }
 
   private Result call(String commands, int flags) {

@@ -26,6 +26,14 @@ final class NftProcess implements NftSession {
   }
 
   @Override
+  public Result jsonTerse(String command) {
+    var args = new ArrayList<>(List.of("nft", "-j", "-a", "-t"));
+    args.addAll(List.of(command.trim().split("\\s+")));
+    var r = ns.exec(args, null);
+    return new Result(r.ok(), r.stdout(), r.stderr());
+  }
+
+  @Override
   public String kind() {
     return "nft executable";
   }

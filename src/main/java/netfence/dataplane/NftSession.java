@@ -21,6 +21,9 @@ public interface NftSession extends AutoCloseable {
   /** Runs a listing command and returns its JSON ({@code nft -j}). */
   Result json(String command);
 
+  /** The same without set elements ({@code nft -j -t}), so its cost does not grow with them. */
+  Result jsonTerse(String command);
+
   /** The thread id nftables events will name for this session's commits, where it is known in advance. */
   default java.util.OptionalLong committer() {
     return java.util.OptionalLong.empty();

@@ -8,80 +8,100 @@ import java.util.function.Supplier;
 import netfence.model.Inventory;
 
 /**
- * Keeps a namespace matching the inventory when someone else changes
- * nftables: a firewall restart that runs {@code flush ruleset}, a hand edit
- * of netfence's tables. It listens to the nftables events of the namespace
- * ({@link NftEvents}); a generation committed by anyone but its own session
- * makes it re-run the idempotent apply, which restores what differs and
- * leaves the rest alone, and it logs what it restored.
+ * Notices when someone else changes nftables in a namespace (a firewall restart
+ * that runs {@code flush ruleset}, a hand edit of netfence's tables): it
+ * listens to the namespace's nftables events ({@link NftEvents}) and signals
+ * each generation committed by anyone but netfence, and every loss of events
+ * (the kernel dropped messages: anything may have happened). It never writes:
+ * whoever owns the kernel writes decides what to do (the agent runs a cheap
+ * check and restores through its reconciler; {@code apply --watch} re-applies).
  *
  * <pre>{@code
- * try (var guard = TableGuard.start(Netns.current(), () -> inventory, "hv1", System.err::println)) {
+ * try (var guard = TableGuard.start(Netns.current(), pid -> pid == mine, signal -> queue.add(signal))) {
  *   ...   // until closed
  * }
  * }</pre>
  */
 public final class TableGuard implements AutoCloseable {
+  /** Something to check: who changed nftables, or that events were lost ({@code pid} -1). */
+  public record Signal(long pid, String process, long generation) {
+    public boolean lost() {
+      return pid < 0;
+    }
+
+    @Override
+    public String toString() {
+      return lost() ? "nftables events were lost" : "nftables changed by " + process + " (pid " + pid + ", generation " + generation + ")";
+    }
+  }
+
   private final Thread thread;
-  private final AtomicLong restores = new AtomicLong();
-  private final AtomicLong checks = new AtomicLong();
+  private final AtomicLong signals = new AtomicLong();
   private volatile boolean stop;
 
-  private TableGuard(Netns ns, Supplier<Inventory> desired, String host, Consumer<String> log, LongPredicate alsoOurs) {
+  private TableGuard(Netns ns, LongPredicate ours, Consumer<Signal> signal) {
     NftEvents events = NftEvents.open(ns);
-    NftSession session = NftSession.open(ns, log);
-    long own = session.committer().orElse(-1);
-    LongPredicate mine = pid -> pid == own || alsoOurs.test(pid);
     this.thread = Thread.ofPlatform().name("netfence-guard").daemon().unstarted(() -> {
-      try (events; session) {
+      try (events) {
         while (!stop) {
           var g = events.next(Duration.ofMillis(250));
-          if (g.isEmpty() || mine.test(g.get().pid())) continue;
-          // Let the other transaction's burst settle, then look once.
-          while (events.next(Duration.ofMillis(20)).isPresent()) {
-            // drain
+          if (g.isEmpty() || ours.test(g.get().pid())) continue;
+          // Let the other transaction's burst settle, then signal once.
+          while (true) {
+            var more = events.next(Duration.ofMillis(20));
+            if (more.isEmpty()) break;
+            if (!ours.test(more.get().pid())) g = more;
           }
-          checks.incrementAndGet();
-          try {
-            var report = HostApply.apply(ns, session, desired.get(), host, false);
-            if (report.changed()) {
-              restores.incrementAndGet();
-              log.accept("netfence: nftables changed by " + g.get().process() + " (pid " + g.get().pid() + ", generation "
-                  + g.get().id() + "); restored " + report.changes().size() + " change(s):");
-              report.changes().forEach(c -> log.accept("  " + c));
-            }
-          } catch (ApplyException e) {
-            log.accept("netfence: restoring after a change by " + g.get().process() + " failed: " + e.getMessage());
-          }
+          signals.incrementAndGet();
+          signal.accept(new Signal(g.get().pid(), g.get().process(), g.get().id()));
         }
       }
     });
   }
 
-  /** Starts guarding {@code host}'s policy in {@code ns}; {@code desired} is asked for the inventory at each restore. */
-  public static TableGuard start(Netns ns, Supplier<Inventory> desired, String host, Consumer<String> log) {
-    return start(ns, desired, host, log, pid -> false);
-  }
-
-  /**
-   * The same, also ignoring the generations {@code alsoOurs} says are
-   * netfence's (the agent's own session commits element changes the guard
-   * need not check).
-   */
-  public static TableGuard start(Netns ns, Supplier<Inventory> desired, String host, Consumer<String> log, LongPredicate alsoOurs) {
-    var g = new TableGuard(ns, desired, host, log, alsoOurs);
+  /** Starts watching {@code ns}; generations whose committer {@code ours} accepts are netfence's own and not signalled. */
+  public static TableGuard start(Netns ns, LongPredicate ours, Consumer<Signal> signal) {
+    var g = new TableGuard(ns, ours, signal);
     g.thread.start();
     return g;
   }
 
-  /** How many times the guard found something to restore. */
-  public long restores() {
-    return restores.get();
+  /**
+   * For {@code apply --watch}, where nothing else writes: on each signal, the idempotent
+   * {@link HostApply} of the inventory {@code desired} gives, logging what it restored.
+   */
+  public static TableGuard restoring(Netns ns, Supplier<Inventory> desired, String host, Consumer<String> log) {
+    NftSession session = NftSession.open(ns, log);
+    long own = session.committer().orElse(-1);
+    var restores = new AtomicLong();
+    var guard = start(ns, pid -> pid == own, signal -> {
+      try {
+        var report = HostApply.apply(ns, session, desired.get(), host, false);
+        if (report.changed()) {
+          restores.incrementAndGet();
+          log.accept("netfence: " + signal + "; restored " + report.changes().size() + " change(s):");
+          report.changes().forEach(c -> log.accept("  " + c));
+        }
+      } catch (ApplyException e) {
+        log.accept("netfence: restoring after " + signal + " failed: " + e.getMessage());
+      }
+    });
+    guard.onClose = session::close;
+    guard.restores = restores;
+    return guard;
   }
 
-  /** How many foreign generations it checked. */
-  public long checks() {
-    return checks.get();
+  private Runnable onClose = () -> {};
+  private AtomicLong restores = new AtomicLong();
+
+  /** How many signals it gave. */
+  public long signals() {
+    return signals.get();
+  }
+
+  /** For {@link #restoring}: how many times it found something to restore. */
+  public long restores() {
+    return restores.get();
   }
 
   @Override
@@ -92,5 +112,6 @@ public final class TableGuard implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    onClose.run();
   }
 }

@@ -45,13 +45,11 @@ public record HostPolicy(Host host, List<Bridge> bridges, List<Routed> routed) {
   /** The policy of {@code hostName}; networks without VMs on it are left out. */
   public static HostPolicy of(Inventory inv, String hostName) {
     Host host = inv.host(hostName).orElseThrow(() -> new IllegalArgumentException("host '" + hostName + "' is not in the inventory"));
+    var networks = new java.util.HashMap<String, Network>();
+    inv.networks().forEach(n -> networks.put(n.name(), n));
     var byNetwork = new LinkedHashMap<String, List<Port>>();
     for (var vm : inv.vmsOn(hostName)) {
-      for (int i = 0; i < vm.interfaces().size(); i++) {
-        var iface = vm.interfaces().get(i);
-        Network net = inv.network(iface.network()).orElseThrow();
-        byNetwork.computeIfAbsent(net.name(), k -> new ArrayList<>()).add(new Port(vm.name(), vm.index(), i, net, iface));
-      }
+      for (Port p : ports(vm, networks)) byNetwork.computeIfAbsent(p.network().name(), k -> new ArrayList<>()).add(p);
     }
     var bridges = new ArrayList<Bridge>();
     var routed = new ArrayList<Routed>();
@@ -64,6 +62,16 @@ public record HostPolicy(Host host, List<Bridge> bridges, List<Routed> routed) {
       }
     }
     return new HostPolicy(host, bridges, routed);
+  }
+
+  /** One VM's ports, given the networks by name (the VM is valid: every network it names is there). */
+  public static List<Port> ports(netfence.model.Vm vm, java.util.Map<String, Network> networks) {
+    var out = new ArrayList<Port>();
+    for (int i = 0; i < vm.interfaces().size(); i++) {
+      var iface = vm.interfaces().get(i);
+      out.add(new Port(vm.name(), vm.index(), i, networks.get(iface.network()), iface));
+    }
+    return out;
   }
 
   /** Every port of the host, bridged and routed. */

@@ -58,6 +58,7 @@ class AgentTest {
       assertThat(ns.exec("sysctl", "-n", "net.ipv4.conf.vm26.rp_filter", "net.ipv6.conf.vm26.accept_ra").orThrow().stdout().lines())
           .containsExactly("1", "0");
       agent.onChange(deleted(routed, "builder"));
+      assertThat(agent.awaitApplied(2, Duration.ofSeconds(10))).isTrue();
       assertThat(ns.exec("ip", "route", "show", "proto", "110").orThrow().stdout()).doesNotContain("vm26");
       assertThat(ns.exec("nft", "-j", "list", "table", "inet", "netfence").orThrow().stdout()).doesNotContain("vm26");
     }
@@ -71,6 +72,7 @@ class AgentTest {
       assertThat(elements(ns)).contains("v343a-0");
       long t0 = System.nanoTime();
       agent.onChange(deleted(UNCLOUD, "vm2"));
+      assertThat(agent.awaitApplied(2, Duration.ofSeconds(10))).isTrue();
       System.out.printf("VM deletion applied in %.2f ms%n", (System.nanoTime() - t0) / 1e6);
       assertThat(elements(ns)).doesNotContain("v343a-0").contains("tap1");
       assertThat(tableHandle(ns)).as("no reload: the table is the same object").isEqualTo(handle);
@@ -106,20 +108,86 @@ class AgentTest {
       String frame = "ffffffffffff" + "0200f0a9c44e" + "0800"
           + "4500001c0000400040110000" + "c6336463" + "c633640c" + "30393039000800" + "00";
       vm.exec(List.of("python3", rawpkt.toString(), "send", "eth0"), frame + "\n").orThrow();
-      String line = "netfence_vm_drops_total{vm=\"vm1\",tap=\"tap1\",reason=\"forged_src\"} 1";
-      waitFor(() -> agent.metrics().contains(line), line);
+      String line = "netfence_vm_drops_total{reason=\"forged_src\",tap=\"tap1\",vm=\"vm1\"} 1.0";
+      waitFor(() -> {
+        agent.refreshCounters();
+        return agent.metrics().contains(line);
+      }, line);
       var vm1 = agent.status().stream().filter(s -> s.vm().equals("vm1")).findFirst().orElseThrow();
       System.out.println("after one forged-source frame: " + vm1);
       // Only a VM that had a drop of a reason has a count of it: the kernel made that element on the drop.
       assertThat(vm1.drops()).containsExactly(java.util.Map.entry("forged_src", 1L));
       assertThat(agent.status()).filteredOn(s -> !s.vm().equals("vm1")).allSatisfy(s -> assertThat(s.drops()).isEmpty());
-      assertThat(agent.metrics()).contains("netfence_drops_total{family=\"bridge\",reason=\"forged_src\"} 1");
+      assertThat(agent.metrics()).contains("netfence_drops_total{family=\"bridge\",reason=\"forged_src\"} 1.0");
       // vm1 deleted: its counts go with it, so a later VM on tap1 starts from zero.
       agent.onChange(deleted(UNCLOUD, "vm1"));
+      assertThat(agent.awaitApplied(2, Duration.ofSeconds(10))).isTrue();
+      agent.refreshCounters();
       assertThat(ns.exec("nft", "list", "set", "bridge", "netfence", "vm_forged_src").orThrow().stdout()).doesNotContain("tap1");
       assertThat(agent.metrics()).doesNotContain("tap=\"tap1\"");
     } finally {
       Files.deleteIfExists(rawpkt);
+    }
+  }
+
+  /**
+   * Issue 10: the first routed VM of a host, added through a change while only the bridge table
+   * exists. Its tap exists already. It is never reported applied before the kernel has its
+   * filter: the element change fails (no table), a full sync creates the table, and only then
+   * is it APPLIED.
+   */
+  @Test
+  void theFirstRoutedVmIsAppliedOnlyOnceItsTableExists() throws Exception {
+    Kernel.require("nft", "ip", "sysctl");
+    var both = Examples.load(Path.of("examples/inventory.yaml"));
+    var vm = both.vms().stream().filter(v -> v.name().equals("web")).findFirst().orElseThrow();
+    var without = new Inventory(both.hosts(), both.networks(), both.vms().stream().filter(v -> v != vm).toList());
+    var log = new CopyOnWriteArrayList<String>();
+    try (var ns = Netns.create("nfag-first"); var agent = Agent.start(ns, "hv1", View.of(1, without), Duration.ofSeconds(60), log::add)) {
+      String tap = vm.interfaces().getFirst().tap();
+      ns.exec("ip", "link", "add", tap, "type", "veth", "peer", "name", tap + "p").orThrow();
+      var seen = new CopyOnWriteArrayList<Agent.State>();
+      var watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+      var watcher = Thread.ofPlatform().start(() -> {
+        while (watching.get()) {
+          agent.state(tap).ifPresent(st -> {
+            if (seen.isEmpty() || seen.getLast() != st) seen.add(st);
+            if (st == Agent.State.APPLIED) {
+              var r = ns.exec("nft", "list", "table", "inet", "netfence");
+              if (!r.ok()) {
+                seen.add(null);
+              }
+            }
+          });
+        }
+      });
+      agent.onChange(new Change(2, List.of(new Change.VmDelta(vm.name(), java.util.Optional.empty(), java.util.Optional.of(vm)))));
+      assertThat(agent.awaitApplied(2, Duration.ofSeconds(10))).isTrue();
+      waitFor(() -> !seen.isEmpty() && seen.getLast() == Agent.State.APPLIED, tap + " seen APPLIED");
+      watching.set(false);
+      watcher.join();
+      assertThat(seen).as("states seen, in order; null = APPLIED without its table").doesNotContainNull().endsWith(Agent.State.APPLIED);
+      assertThat(ns.exec("nft", "list", "set", "inet", "netfence", "routed_taps").orThrow().stdout()).contains("\"" + tap + "\"");
+      assertThat(ns.exec("ip", "route", "show", "proto", "110").orThrow().stdout()).contains("dev " + tap);
+    }
+  }
+
+  /** Issue 10: someone flushes the ruleset; the agent notices, says nothing is applied, and restores. */
+  @Test
+  void aFlushedRulesetIsRestoredAndStatusSaysWhatIsEnforcedMeanwhile() throws Exception {
+    Kernel.require("nft", "ip");
+    var log = new CopyOnWriteArrayList<String>();
+    try (var ns = Netns.create("nfag-flush"); var agent = Agent.start(ns, "hv1", View.of(1, UNCLOUD), Duration.ofSeconds(60), log::add)) {
+      ns.exec("ip", "link", "add", "tap1", "type", "veth", "peer", "name", "tap1p").orThrow();
+      waitFor(() -> agent.state("tap1").equals(java.util.Optional.of(Agent.State.APPLIED)), "tap1 APPLIED");
+      String before = ns.exec("nft", "list", "set", "bridge", "netfence", "ip4_addr").orThrow().stdout();
+      long t0 = System.nanoTime();
+      ns.exec("nft", "flush", "ruleset").orThrow();
+      waitFor(() -> ns.exec("nft", "list", "set", "bridge", "netfence", "ip4_addr").stdout().equals(before), "restored");
+      System.out.printf("tables restored %.0f ms after flush ruleset%n", (System.nanoTime() - t0) / 1e6);
+      waitFor(() -> agent.state("tap1").equals(java.util.Optional.of(Agent.State.APPLIED)), "tap1 APPLIED again");
+      assertThat(log).anySatisfy(l -> assertThat(l).contains("is missing; restoring"));
+      assertThat(agent.metrics()).contains("netfence_guard_restores_total 1.0");
     }
   }
 

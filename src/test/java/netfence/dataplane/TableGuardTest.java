@@ -21,7 +21,7 @@ class TableGuardTest {
     try (var ns = Netns.create("nfguard-test")) {
       HostApply.apply(ns, inv, "hv1", false);
       String before = table(ns);
-      try (var guard = TableGuard.start(ns, () -> inv, "hv1", log::add)) {
+      try (var guard = TableGuard.restoring(ns, () -> inv, "hv1", log::add)) {
         long t0 = System.nanoTime();
         ns.exec(List.of("nft", "-f", "-"), "flush ruleset\ntable inet userfw {\n chain input {\n  type filter hook input priority 0;\n }\n}\n").orThrow();
         waitFor(() -> table(ns).equals(before), 10_000);
@@ -41,7 +41,7 @@ class TableGuardTest {
     try (var ns = Netns.create("nfguard-rule")) {
       HostApply.apply(ns, inv, "hv1", false);
       String before = table(ns);
-      try (var guard = TableGuard.start(ns, () -> inv, "hv1", log::add)) {
+      try (var guard = TableGuard.restoring(ns, () -> inv, "hv1", log::add)) {
         String handle = ns.exec("nft", "-a", "list", "chain", "bridge", "netfence", "vm6").orThrow().stdout().lines()
             .filter(l -> l.contains("jump drop_ra")).findFirst().orElseThrow().replaceAll(".*handle ", "").strip();
         ns.exec("nft", "delete", "rule", "bridge", "netfence", "vm6", "handle", handle).orThrow();
