@@ -29,11 +29,11 @@ public interface Store extends AutoCloseable {
   long revision();
 
   /**
-   * Writes {@code writes} as one revision, {@code expected + 1}, if the store is at {@code
-   * expected}; durable when it returns. Several writes may name the same kind but never the
-   * same object.
+   * Writes {@code writes} as one new revision if the store is at {@code expected}; durable when
+   * it returns. Several writes may name the same kind but never the same object. Revisions only
+   * grow; they need not be consecutive (etcd's are shared with everything else in the cluster).
    *
-   * @return the new revision
+   * @return the new revision, greater than {@code expected}
    * @throws Conflict when another writer committed since {@code expected}; nothing was written
    * @throws StoreException when the store cannot commit; nothing was written
    */
