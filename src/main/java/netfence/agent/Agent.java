@@ -246,6 +246,7 @@ public final class Agent implements AutoCloseable {
     long revision = -1;
     var changesAt = new ArrayList<Long>();
     boolean check = false;
+    boolean restoring = false;
     for (Input in : batch) {
       switch (in) {
         case Input.Desired d -> {
@@ -260,15 +261,20 @@ public final class Agent implements AutoCloseable {
         }
         case Input.Signal s -> {
           metrics.guardSignals.inc();
-          check = true;
-          if (!s.signal().lost()) log.accept("netfence: " + s.signal() + "; checking netfence's tables");
+          if (s.signal().touched()) {
+            // Someone changed netfence's tables, or events were lost: what the kernel holds is unknown.
+            log.accept("netfence: " + s.signal() + (s.signal().lost() ? "" : " touching netfence's tables") + "; restoring");
+            metrics.guardRestores.inc();
+            reconciler.unconfirmAll(s.signal() + "; restoring");
+            restoring = true;
+          }
         }
         case Input.Check c -> check = true;
         case Input.Resync r -> reconciler.requestSync();
         case Input.Stop s -> { }
       }
     }
-    if (check) {
+    if (check && !restoring) {
       var problem = driver.check();
       if (problem.isPresent()) {
         log.accept("netfence: " + problem.get() + "; restoring");

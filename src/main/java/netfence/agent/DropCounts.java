@@ -20,7 +20,7 @@ import netfence.render.nft.NftPolicy;
 
 /**
  * netfence's drop counts, read from the kernel on a period by a session of
- * their own (never the writer's), so that a scrape or a status request reads
+ * their own (never the writer's), the named counters with one netlink dump, so that a scrape or a status request reads
  * the last snapshot and costs nothing in the kernel, however many scrapers
  * there are: per reason from the named counters, per VM interface from the
  * counted sets the drop path fills.
@@ -44,6 +44,7 @@ final class DropCounts implements AutoCloseable {
   }
 
   private final NftSession session;
+  private final netfence.dataplane.NftCounters counters;
   private final ScheduledExecutorService thread;
   private final Consumer<String> log;
   private volatile Snapshot last = Snapshot.NONE;
@@ -51,6 +52,7 @@ final class DropCounts implements AutoCloseable {
 
   DropCounts(Netns ns, Duration period, Consumer<String> log) {
     this.session = NftSession.open(ns, log);
+    this.counters = netfence.dataplane.NftCounters.open(ns);
     this.log = log;
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("netfence-counts").daemon().unstarted(r));
     thread.scheduleWithFixedDelay(this::read, 0, period.toMillis(), TimeUnit.MILLISECONDS);
@@ -78,10 +80,10 @@ final class DropCounts implements AutoCloseable {
     var families = new java.util.LinkedHashSet<String>();
     boolean ok = true;
     try {
-      for (JsonNode c : list("list counters", "counter")) {
-        if (!c.path("table").asText().equals(NftPolicy.TABLE)) continue;
-        families.add(c.path("family").asText());
-        out.add(new Count(c.path("family").asText(), c.path("name").asText(), Optional.empty(), c.path("packets").asLong()));
+      // Straight from the kernel: nft's own listing of counters loads every set element first.
+      for (var c : counters.read(NftPolicy.TABLE)) {
+        families.add(c.family());
+        out.add(new Count(c.family(), c.name(), Optional.empty(), c.packets()));
       }
       for (String family : families) {
         for (String reason : NftPolicy.vmReasons(family)) {
@@ -94,7 +96,7 @@ final class DropCounts implements AutoCloseable {
         }
       }
       warned = false;
-    } catch (IOException e) {
+    } catch (IOException | IllegalStateException e) {
       ok = false;
       if (!warned) log.accept("netfence: reading drop counters failed: " + e.getMessage());
       warned = true;
@@ -114,5 +116,6 @@ final class DropCounts implements AutoCloseable {
   public void close() {
     thread.shutdownNow();
     session.close();
+    counters.close();
   }
 }

@@ -85,6 +85,11 @@ final class NetlinkSocket implements AutoCloseable {
 
   /** Opens a {@code protocol} socket in {@code ns} and joins {@code group}; {@code what} names it in errors. */
   static NetlinkSocket open(Netns ns, int protocol, int group, String what) {
+    return open(ns, protocol, group, what, RECEIVE_BUFFER);
+  }
+
+  /** The same with a receive buffer of {@code bufferBytes} (tests make it small to provoke an overrun). */
+  static NetlinkSocket open(Netns ns, int protocol, int group, String what, int bufferBytes) {
     ExecutorService t = Executors.newSingleThreadExecutor(r -> {
       Thread th = new Thread(r, "netlink-open");
       th.setDaemon(true);
@@ -106,13 +111,14 @@ final class NetlinkSocket implements AutoCloseable {
           addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
           int rc = (int) BIND.invokeExact(fd, addr, 12);
           MemorySegment g = a.allocateFrom(ValueLayout.JAVA_INT, group);
-          int rc2 = (int) SETSOCKOPT.invokeExact(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g, 4);
+          // Group 0: a socket for requests and their answers only.
+          int rc2 = group > 0 ? (int) SETSOCKOPT.invokeExact(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g, 4) : 0;
           if (rc != 0 || rc2 != 0) {
             int ignored = (int) CLOSE.invokeExact(fd);
             throw new IllegalStateException("cannot join the " + what + " netlink group");
           }
           // As root, past net.core.rmem_max (FORCE); else as much as rmem_max allows. What was granted is read back.
-          MemorySegment size = a.allocateFrom(ValueLayout.JAVA_INT, RECEIVE_BUFFER);
+          MemorySegment size = a.allocateFrom(ValueLayout.JAVA_INT, bufferBytes);
           if ((int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVBUFFORCE, size, 4) != 0) {
             int ignored = (int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
           }

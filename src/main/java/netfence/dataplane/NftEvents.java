@@ -15,18 +15,25 @@ import java.util.Optional;
  */
 public final class NftEvents implements AutoCloseable {
   /**
-   * A committed nftables transaction: its generation, and who committed it
-   * ({@code pid} is the kernel's task id, i.e. the committing thread).
+   * A committed nftables transaction: its generation, who committed it ({@code pid} is the
+   * kernel's task id, i.e. the committing thread), and whether any of its changes named a
+   * table called {@code netfence} (any family).
    */
-  public record Generation(long id, long pid, String process) {}
+  public record Generation(long id, long pid, String process, boolean touchedNetfence) {}
 
   private static final int NFNLGRP_NFTABLES = 7;
-  private static final int NFT_MSG_NEWGEN = (10 << 8) | 15; // NFNL_SUBSYS_NFTABLES, NFT_MSG_NEWGEN
+  private static final int NFNL_SUBSYS_NFTABLES = 10;
+  private static final int NFT_MSG_NEWGEN = (NFNL_SUBSYS_NFTABLES << 8) | 15;
   private static final int NFTA_GEN_ID = 1;
   private static final int NFTA_GEN_PROC_PID = 2;
   private static final int NFTA_GEN_PROC_NAME = 3;
+  /** In every nf_tables message about a table or its contents, attribute 1 is the table's name. */
+  private static final int NFTA_TABLE = 1;
+  private static final byte[] NETFENCE = "netfence".getBytes(StandardCharsets.US_ASCII);
 
   private final NetlinkSocket socket;
+  /** Whether the transaction whose messages are being read has named netfence's table so far. */
+  private boolean touched;
 
   private NftEvents(NetlinkSocket socket) {
     this.socket = socket;
@@ -35,6 +42,16 @@ public final class NftEvents implements AutoCloseable {
   /** Subscribes to the nftables events of {@code ns}. The socket stays in that namespace whichever thread reads it. */
   public static NftEvents open(Netns ns) {
     return new NftEvents(NetlinkSocket.open(ns, NetlinkSocket.NETLINK_NETFILTER, NFNLGRP_NFTABLES, "nftables"));
+  }
+
+  /** The same with a receive buffer of {@code bufferBytes}. */
+  static NftEvents open(Netns ns, int bufferBytes) {
+    return new NftEvents(NetlinkSocket.open(ns, NetlinkSocket.NETLINK_NETFILTER, NFNLGRP_NFTABLES, "nftables", bufferBytes));
+  }
+
+  /** The receive buffer the kernel granted, in bytes. */
+  int receiveBuffer() {
+    return socket.receiveBuffer();
   }
 
   /**
@@ -51,14 +68,20 @@ public final class NftEvents implements AutoCloseable {
       Optional<byte[]> d = socket.receive(Duration.ofNanos(left));
       if (d.isEmpty()) return Optional.empty();
       // The kernel dropped messages: someone changed something, and the caller must check.
-      if (d.get() == NetlinkSocket.OVERRUN) return Optional.of(new Generation(-1, -1, "(events lost)"));
+      if (d.get() == NetlinkSocket.OVERRUN) {
+        touched = false;
+        return Optional.of(new Generation(-1, -1, "(events lost)", true));
+      }
       Optional<Generation> g = parse(d.get());
       if (g.isPresent()) return g;
     }
   }
 
-  /** The NEWGEN message in a datagram of netlink messages, if there is one. */
-  static Optional<Generation> parse(byte[] datagram) {
+  /**
+   * The NEWGEN message in a datagram of netlink messages, if there is one; the messages before
+   * it (of this datagram and earlier ones) say whether the transaction touched netfence's tables.
+   */
+  Optional<Generation> parse(byte[] datagram) {
     ByteBuffer b = ByteBuffer.wrap(datagram).order(ByteOrder.nativeOrder());
     Optional<Generation> found = Optional.empty();
     while (b.remaining() >= 16) {
@@ -85,11 +108,32 @@ public final class NftEvents implements AutoCloseable {
           }
           at += (alen + 3) & ~3;
         }
-        found = Optional.of(new Generation(id, pid, name));
+        found = Optional.of(new Generation(id, pid, name, touched));
+        touched = false;
+      } else if ((type >> 8) == NFNL_SUBSYS_NFTABLES && namesNetfence(datagram, start, len)) {
+        touched = true;
       }
       b.position(start + ((len + 3) & ~3));
     }
     return found;
+  }
+
+  /** Whether the message's table attribute is "netfence". */
+  private static boolean namesNetfence(byte[] d, int start, int len) {
+    int at = start + 16 + 4;
+    while (at + 4 <= start + len) {
+      ByteBuffer h = ByteBuffer.wrap(d, at, 4).order(ByteOrder.nativeOrder());
+      int alen = h.getShort() & 0xffff;
+      int atype = h.getShort() & 0x3fff;
+      if (alen < 4) return false;
+      if (atype == NFTA_TABLE) {
+        int n = alen - 4;
+        // A NUL-terminated string: "netfence\0".
+        return n == NETFENCE.length + 1 && java.util.Arrays.equals(d, at + 4, at + 4 + NETFENCE.length, NETFENCE, 0, NETFENCE.length);
+      }
+      at += (alen + 3) & ~3;
+    }
+    return false;
   }
 
   @Override

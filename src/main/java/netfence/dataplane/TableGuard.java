@@ -23,8 +23,11 @@ import netfence.model.Inventory;
  * }</pre>
  */
 public final class TableGuard implements AutoCloseable {
-  /** Something to check: who changed nftables, or that events were lost ({@code pid} -1). */
-  public record Signal(long pid, String process, long generation) {
+  /**
+   * Something to check: who changed nftables, or that events were lost ({@code pid} -1), and
+   * whether netfence's tables were touched (always so when events were lost: nobody knows).
+   */
+  public record Signal(long pid, String process, long generation, boolean touched) {
     public boolean lost() {
       return pid < 0;
     }
@@ -47,13 +50,17 @@ public final class TableGuard implements AutoCloseable {
           var g = events.next(Duration.ofMillis(250));
           if (g.isEmpty() || ours.test(g.get().pid())) continue;
           // Let the other transaction's burst settle, then signal once.
+          boolean touched = g.get().touchedNetfence();
           while (true) {
             var more = events.next(Duration.ofMillis(20));
             if (more.isEmpty()) break;
-            if (!ours.test(more.get().pid())) g = more;
+            if (!ours.test(more.get().pid())) {
+              g = more;
+              touched |= more.get().touchedNetfence();
+            }
           }
           signals.incrementAndGet();
-          signal.accept(new Signal(g.get().pid(), g.get().process(), g.get().id()));
+          signal.accept(new Signal(g.get().pid(), g.get().process(), g.get().id(), touched));
         }
       }
     });

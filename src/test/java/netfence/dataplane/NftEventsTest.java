@@ -41,4 +41,35 @@ class NftEventsTest {
       assertThat(g.get().pid()).isEqualTo(nft.committer().getAsLong());
     }
   }
+
+  @Test
+  void aTransactionThatNamesNetfencesTablesIsSaidToTouchThem() {
+    Kernel.require("nft", "ip");
+    try (var ns = Netns.create("nfev-touch"); var events = NftEvents.open(ns)) {
+      ns.exec("nft", "add", "table", "inet", "other").orThrow();
+      assertThat(events.next(Duration.ofSeconds(5)).orElseThrow().touchedNetfence()).isFalse();
+      ns.exec("nft", "add", "table", "bridge", "netfence").orThrow();
+      assertThat(events.next(Duration.ofSeconds(5)).orElseThrow().touchedNetfence()).isTrue();
+      ns.exec("nft", "add", "chain", "inet", "other", "c").orThrow();
+      assertThat(events.next(Duration.ofSeconds(5)).orElseThrow().touchedNetfence()).isFalse();
+      ns.exec("nft", "flush", "ruleset").orThrow();
+      assertThat(events.next(Duration.ofSeconds(5)).orElseThrow().touchedNetfence()).isTrue();
+    }
+  }
+
+  @Test
+  void lostEventsAreReportedFromErrnoAndAsTouchingEverything() throws Exception {
+    Kernel.require("nft", "ip");
+    try (var ns = Netns.create("nfev-lost"); var small = NftEvents.open(ns, 4096); var big = NftEvents.open(ns)) {
+      assertThat(big.receiveBuffer()).as("granted past rmem_max as root").isGreaterThanOrEqualTo(NetlinkSocket.RECEIVE_BUFFER);
+      var script = new StringBuilder("add table inet flood\nadd set inet flood s { type ipv4_addr; }\nadd element inet flood s { ");
+      for (int i = 0; i < 5000; i++) script.append(i == 0 ? "" : ", ").append("10.0.").append(i / 250).append('.').append(i % 250);
+      ns.exec(java.util.List.of("nft", "-f", "-"), script.append(" }\n").toString()).orThrow();
+      var g = small.next(Duration.ofSeconds(5)).orElseThrow();
+      assertThat(g.pid()).as("an overrun, not a generation").isEqualTo(-1);
+      assertThat(g.touchedNetfence()).isTrue();
+      // The big buffer held the whole burst: the generation arrives, not an overrun.
+      assertThat(big.next(Duration.ofSeconds(5)).orElseThrow().pid()).isPositive();
+    }
+  }
 }
