@@ -74,7 +74,7 @@ public final class Agent implements AutoCloseable {
 
   /** How often the agent looks at its tables, syncs fully, and reads drop counters. */
   public record Options(Duration check, Duration resync, Duration counters) {
-    public static final Options DEFAULT = new Options(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(5));
+    public static final Options DEFAULT = new Options(Duration.ofSeconds(1), Duration.ofSeconds(600), Duration.ofSeconds(5));
 
     public Options withResync(Duration d) {
       return new Options(check, d, counters);

@@ -48,8 +48,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-agent", description = "serve the store and the API only (no enforcement on this machine)")
   boolean noAgent;
 
-  @Option(names = "--resync", paramLabel = "SECONDS", defaultValue = "60",
-      description = "full read-back reconcile period of the agent (default: ${DEFAULT-VALUE})")
+  @Option(names = "--resync", paramLabel = "SECONDS", defaultValue = "600",
+      description = "full read-back sync period of the agent, the safety net behind the guard and the 1 s table check; a sync holds changes back for its duration, seconds at 100,000 VMs (default: ${DEFAULT-VALUE})")
   int resyncSeconds;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
