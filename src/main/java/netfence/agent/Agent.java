@@ -33,6 +33,10 @@ import netfence.dataplane.TapSetup;
 import netfence.dataplane.VmUpdate;
 import netfence.model.BridgedNetwork;
 import netfence.model.Inventory;
+import netfence.nft.Family;
+import netfence.nft.Nft;
+import netfence.nft.NftCommand;
+import netfence.nft.SetName;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
 import netfence.render.nft.NftPolicy;
@@ -177,9 +181,9 @@ public final class Agent implements AutoCloseable {
     }
     portsByTap = byTap(now.values());
     for (var e : byVm.entrySet()) {
-      var tx = new StringBuilder();
-      for (var key : e.getValue()) tx.append(VmUpdate.commands(Optional.ofNullable(old.get(key)), Optional.ofNullable(now.get(key))));
-      var r = tx.isEmpty() ? new NftSession.Result(true, "", "") : session.run(tx.toString());
+      var tx = new ArrayList<NftCommand>();
+      for (var key : e.getValue()) tx.addAll(VmUpdate.commands(Optional.ofNullable(old.get(key)), Optional.ofNullable(now.get(key))));
+      var r = session.run(tx);
       for (var key : e.getValue()) {
         Port b = old.get(key);
         Port a = now.get(key);
@@ -324,7 +328,7 @@ public final class Agent implements AutoCloseable {
         log.accept("netfence: a port with an unsafe name joined a guarded bridge; the next apply reports it");
         return;
       }
-      var r = session.run("add element bridge " + NftPolicy.TABLE + " foreign_ports { \"" + l.name() + "\" }\n");
+      var r = session.run(List.of(new NftCommand.AddElements(Family.BRIDGE, SetName.FOREIGN_PORTS, List.of(Nft.Element.of(NftPolicy.ifname(l.name()))))));
       if (r.ok()) {
         foreign.add(l.name());
         foreignAdded.increment();
@@ -335,7 +339,7 @@ public final class Agent implements AutoCloseable {
       }
     } else if (!isForeign && wasForeign) {
       foreign.remove(l.name());
-      session.run("delete element bridge " + NftPolicy.TABLE + " foreign_ports { \"" + l.name() + "\" }\n");
+      session.run(List.of(new NftCommand.DeleteElements(Family.BRIDGE, SetName.FOREIGN_PORTS, List.of(Nft.Element.of(NftPolicy.ifname(l.name()))))));
     }
   }
 
@@ -420,18 +424,18 @@ public final class Agent implements AutoCloseable {
   /** The reason counters, then the elements of the counted sets of each table that has them. */
   private List<Counter> counters() {
     var out = new ArrayList<Counter>();
-    var families = new java.util.LinkedHashSet<String>();
+    var families = new java.util.LinkedHashSet<Family>();
     for (JsonNode c : list("list counters", "counter")) {
-      if (!c.path("table").asText().equals(NftPolicy.TABLE)) continue;
-      families.add(c.path("family").asText());
+      if (!c.path("table").asText().equals(Nft.TABLE)) continue;
+      families.add(Family.of(c.path("family").asText()));
       out.add(new Counter(c.path("family").asText(), c.path("name").asText(), Optional.empty(), c.path("packets").asLong()));
     }
-    for (String family : families) {
-      for (String reason : NftPolicy.vmReasons(family)) {
-        for (JsonNode set : list("list set " + family + " " + NftPolicy.TABLE + " " + NftPolicy.countedSet(reason), "set")) {
+    for (Family family : families) {
+      for (var reason : NftPolicy.vmReasons(family)) {
+        for (JsonNode set : list("list set " + family.nft() + " " + Nft.TABLE + " " + SetName.counted(reason).id(), "set")) {
           for (JsonNode e : set.path("elem")) {
             JsonNode elem = e.path("elem");
-            out.add(new Counter(family, reason, Optional.of(elem.path("val").asText()), elem.path("counter").path("packets").asLong()));
+            out.add(new Counter(family.nft(), reason.id(), Optional.of(elem.path("val").asText()), elem.path("counter").path("packets").asLong()));
           }
         }
       }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
-import netfence.render.nft.Nft;
+import netfence.nft.Nft;
 import netfence.render.nft.NftPolicy;
 
 /**
@@ -79,7 +79,7 @@ public final class HostApply {
     if (!dryRun) {
       seams.beforeWrite().run();
       if (!nft.empty()) {
-        var r = session.run(nft.script());
+        var r = session.run(nft.commands());
         if (!r.ok()) throw new ApplyException("nft transaction failed, nothing was changed: " + r.error().strip());
       }
       if (!batch.isEmpty()) {

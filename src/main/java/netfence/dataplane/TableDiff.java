@@ -1,6 +1,6 @@
 package netfence.dataplane;
 
-import static netfence.render.nft.Field.*;
+import static netfence.nft.Field.*;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -11,9 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import netfence.render.nft.Field;
-import netfence.render.nft.Nft;
-import netfence.render.nft.NftText;
+import netfence.nft.Field;
+import netfence.nft.Nft;
+import netfence.nft.NftText;
 
 /**
  * How a live netfence table differs from the desired one. Both are first
@@ -72,7 +72,7 @@ final class TableDiff {
   private static java.util.Set<String> taps(Nft.Table t) {
     var out = new java.util.HashSet<String>();
     for (var s : t.sets()) {
-      if (s.data() == Nft.Data.COUNTER || s.key().getFirst() != netfence.render.nft.Field.IIFNAME) continue;
+      if (s.data() == Nft.Data.COUNTER || s.key().getFirst() != Field.IIFNAME) continue;
       for (var e : s.elements()) out.add(e.key().getFirst());
     }
     return out;

@@ -19,8 +19,10 @@ import netfence.model.AddressPlan;
 import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
-import netfence.render.nft.NftPolicy;
-import netfence.render.nft.NftText;
+import netfence.nft.Family;
+import netfence.nft.Nft;
+import netfence.nft.NftCommand;
+import netfence.nft.NftScript;
 import netfence.verify.Case;
 import netfence.verify.Matrix;
 import netfence.verify.Cases;
@@ -138,10 +140,8 @@ public final class Lab {
 
   /** The negative control: the host as apply leaves it, minus netfence's enforcement (its tables and rp_filter). */
   private static void deleteTables(Netns ns, HostPolicy policy) {
-    for (String family : List.of("bridge", "inet")) {
-      ns.exec(List.of("nft", "-f", "-"), "table " + family + " " + NftPolicy.TABLE + " {}\ndelete table " + family + " "
-          + NftPolicy.TABLE + "\n").orThrow();
-    }
+    ns.exec(List.of("nft", "-f", "-"), NftScript.write(List.of(new NftCommand.DeleteTable(Family.BRIDGE),
+        new NftCommand.DeleteTable(Family.INET)))).orThrow();
     // apply's strict reverse-path filter on routed taps also drops spoofed IPv4: part of netfence too.
     exec(ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0");
     for (var r : policy.routed()) {
@@ -253,7 +253,7 @@ public final class Lab {
   }
 
   private static Optional<Long> counter(Netns host, Observation.Counter c) {
-    var r = host.exec("nft", "-j", "list", "counter", c.family(), NftPolicy.TABLE, c.name());
+    var r = host.exec("nft", "-j", "list", "counter", c.family().nft(), Nft.TABLE, c.name().id());
     if (!r.ok()) return Optional.empty();
     try {
       for (var item : new ObjectMapper().readTree(r.stdout()).path("nftables")) {

@@ -11,10 +11,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import netfence.policy.HostPolicy;
-import netfence.render.nft.Field;
-import netfence.render.nft.Nft;
-import netfence.render.nft.NftText;
-import netfence.render.nft.Values;
+import netfence.nft.Family;
+import netfence.nft.Field;
+import netfence.nft.Nft;
+import netfence.nft.NftText;
+import netfence.nft.Values;
 
 /**
  * Evaluates a {@link Case} against nftables tables offline, with nft's
@@ -45,7 +46,7 @@ public final class Evaluator {
     Packet p = c.packet();
     return switch (c.path()) {
       case BRIDGE -> {
-        var d = hook("bridge", "prerouting", new Context(p, c.ingress(), ""));
+        var d = hook(Family.BRIDGE, "prerouting", new Context(p, c.ingress(), ""));
         if (!d.accepted() || !p.isIp() || p.vlan().isPresent()) yield d;
         // br_netfilter: bridged IP also traverses the inet hooks, seen as coming from the bridge.
         String br = bridgeOfPort.getOrDefault(c.ingress(), c.ingress());
@@ -69,8 +70,8 @@ public final class Evaluator {
     };
   }
 
-  private static String ipFamily(Packet p) {
-    return p.ethertype() == Packet.IPV4 ? "ip" : "ip6";
+  private static Family ipFamily(Packet p) {
+    return p.ethertype() == Packet.IPV4 ? Family.IP : Family.IP6;
   }
 
   /** The packet and where it is: input and output interface at this hook. */
@@ -83,11 +84,11 @@ public final class Evaluator {
     }
   }
 
-  private Decision hook(String family, String hook, Context ctx) {
+  private Decision hook(Family family, String hook, Context ctx) {
     record Base(Nft.Table table, Nft.Chain chain) {}
     var bases = new ArrayList<Base>();
     for (var t : tables) {
-      boolean applies = t.family().equals(family) || (t.family().equals("inet") && (family.equals("ip") || family.equals("ip6")));
+      boolean applies = t.family() == family || (t.family() == Family.INET && (family == Family.IP || family == Family.IP6));
       if (!applies) continue;
       for (var ch : t.chains()) {
         if (ch.hook().isPresent() && ch.hook().get().hook().equals(hook)) bases.add(new Base(t, ch));
@@ -280,6 +281,6 @@ public final class Evaluator {
   }
 
   private static String where(Nft.Table t, Nft.Chain c) {
-    return t.family() + " " + t.name() + " " + c.name();
+    return t.family().nft() + " " + t.name() + " " + c.name();
   }
 }

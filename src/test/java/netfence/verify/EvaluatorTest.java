@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import netfence.policy.HostPolicy;
-import netfence.render.nft.Nft;
+import netfence.nft.Nft;
 import netfence.render.nft.NftPolicy;
 import netfence.testing.Examples;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,12 +1,16 @@
 package netfence.render.nft;
 
-import static netfence.render.nft.Field.*;
+import static netfence.nft.Field.*;
 
 import inet.ipaddr.IPAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import netfence.model.AddressPlan;
+import netfence.nft.Family;
+import netfence.nft.Nft;
+import netfence.nft.Reason;
+import netfence.nft.SetName;
 import netfence.model.BridgedNetwork;
 import netfence.model.RoutedNetwork;
 import netfence.policy.HostPolicy;
@@ -30,16 +34,13 @@ import netfence.policy.Port;
  * actual ports.
  */
 public final class NftPolicy {
-  /** The name of both of netfence's tables. */
-  public static final String TABLE = "netfence";
-
   /** Drop reasons, one named counter each (bridge table). */
-  public static final List<String> BRIDGE_COUNTERS = List.of(
-      "forged_mac", "forged_src", "arp_spoof", "nd_spoof", "rogue_dhcp", "ra", "ethertype", "unknown_port", "mcast_query",
-      "frag_evasion");
+  public static final List<Reason> BRIDGE_COUNTERS = List.of(
+      Reason.FORGED_MAC, Reason.FORGED_SRC, Reason.ARP_SPOOF, Reason.ND_SPOOF, Reason.ROGUE_DHCP, Reason.RA, Reason.ETHERTYPE,
+      Reason.UNKNOWN_PORT, Reason.MCAST_QUERY, Reason.FRAG_EVASION);
 
   /** Drop reasons of the routed table. */
-  public static final List<String> ROUTED_COUNTERS = List.of("forged_src", "rogue_dhcp", "ra", "host_input");
+  public static final List<Reason> ROUTED_COUNTERS = List.of(Reason.FORGED_SRC, Reason.ROGUE_DHCP, Reason.RA, Reason.HOST_INPUT);
 
   /**
    * The reasons counted per VM interface too: every reason of frames that come
@@ -50,20 +51,15 @@ public final class NftPolicy {
    * a drop of that reason has an element, so the policy's size does not grow
    * with the counters.
    */
-  static final List<String> BRIDGE_VM_REASONS = BRIDGE_COUNTERS.stream().filter(r -> !r.equals("unknown_port")).toList();
+  static final List<Reason> BRIDGE_VM_REASONS = BRIDGE_COUNTERS.stream().filter(r -> r != Reason.UNKNOWN_PORT).toList();
 
-  static final List<String> ROUTED_VM_REASONS = ROUTED_COUNTERS;
+  static final List<Reason> ROUTED_VM_REASONS = ROUTED_COUNTERS.stream().filter(r -> r != Reason.UNKNOWN_PORT).toList();
 
   private NftPolicy() {}
 
-  /** The reasons counted per VM interface in the table of {@code family} ({@code bridge} or {@code inet}). */
-  public static List<String> vmReasons(String family) {
-    return family.equals("bridge") ? BRIDGE_VM_REASONS : ROUTED_VM_REASONS;
-  }
-
-  /** The counted set of a reason: {@code vm_<reason>}, one element per VM interface that had such a drop. */
-  public static String countedSet(String reason) {
-    return "vm_" + reason;
+  /** The reasons counted per VM interface in netfence's table of {@code family} ({@code bridge} or {@code inet}). */
+  public static List<Reason> vmReasons(Family family) {
+    return family == Family.BRIDGE ? BRIDGE_VM_REASONS : ROUTED_VM_REASONS;
   }
 
   /** The tables for this host: bridge and/or inet, only those it needs. */
@@ -90,41 +86,41 @@ public final class NftPolicy {
       }
       bridge.ports().forEach(elements::add);
     }
-    portVerdict.addAll(elements.of("port_verdict"));
-    var portMac = elements.of("port_mac");
-    var ip4 = elements.of("ip4_addr");
-    var ip4net = elements.of("ip4_net");
-    var ip6 = elements.of("ip6_addr");
-    var ip6net = elements.of("ip6_net");
-    var nd = elements.of("nd_target");
-    var arp = elements.of("arp_ok");
+    portVerdict.addAll(elements.of(SetName.PORT_VERDICT));
+    var portMac = elements.of(SetName.PORT_MAC);
+    var ip4 = elements.of(SetName.IP4_ADDR);
+    var ip4net = elements.of(SetName.IP4_NET);
+    var ip6 = elements.of(SetName.IP6_ADDR);
+    var ip6net = elements.of(SetName.IP6_NET);
+    var nd = elements.of(SetName.ND_TARGET);
+    var arp = elements.of(SetName.ARP_OK);
     var sets = List.of(
-        new Nft.Set("port_verdict", List.of(IIFNAME), false, true, portVerdict),
-        new Nft.Set("foreign_ports", List.of(IIFNAME), false, false, foreignPorts.stream().map(f -> Nft.Element.of(ifname(f))).toList()),
-        new Nft.Set("port_mac", List.of(IIFNAME, ETHER_SADDR), false, false, portMac),
-        new Nft.Set("ip4_addr", List.of(IIFNAME, ETHER_SADDR, IP_SADDR), false, false, ip4),
-        new Nft.Set("ip4_net", List.of(IIFNAME, ETHER_SADDR, IP_SADDR), true, false, ip4net),
-        new Nft.Set("ip6_addr", List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), false, false, ip6),
-        new Nft.Set("ip6_net", List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), true, false, ip6net),
-        new Nft.Set("nd_target", List.of(IIFNAME, ETHER_SADDR, ND_TARGET), false, false, nd),
-        new Nft.Set("arp_ok", List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp));
+        new Nft.Set(SetName.PORT_VERDICT.id(), List.of(IIFNAME), false, true, portVerdict),
+        new Nft.Set(SetName.FOREIGN_PORTS.id(), List.of(IIFNAME), false, false, foreignPorts.stream().map(f -> Nft.Element.of(ifname(f))).toList()),
+        new Nft.Set(SetName.PORT_MAC.id(), List.of(IIFNAME, ETHER_SADDR), false, false, portMac),
+        new Nft.Set(SetName.IP4_ADDR.id(), List.of(IIFNAME, ETHER_SADDR, IP_SADDR), false, false, ip4),
+        new Nft.Set(SetName.IP4_NET.id(), List.of(IIFNAME, ETHER_SADDR, IP_SADDR), true, false, ip4net),
+        new Nft.Set(SetName.IP6_ADDR.id(), List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), false, false, ip6),
+        new Nft.Set(SetName.IP6_NET.id(), List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), true, false, ip6net),
+        new Nft.Set(SetName.ND_TARGET.id(), List.of(IIFNAME, ETHER_SADDR, ND_TARGET), false, false, nd),
+        new Nft.Set(SetName.ARP_OK.id(), List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp));
     var counters = BRIDGE_COUNTERS;
 
-    var forgedMac = vmDrop(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true)), "forged_mac");
+    var forgedMac = vmDrop(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), SetName.PORT_MAC.id(), true)), Reason.FORGED_MAC);
     // Where conntrack is active on the host (NAT of a routed network),
     // br_netfilter would track every bridged IPv4/IPv6 frame too: bridged traffic skips it.
     // Where it is not, notrack would be a wasted expression per packet.
     var pass = new ArrayList<Nft.Rule>();
     if (conntrackActive(policy)) pass.add(rule(List.of(), null, new Nft.Notrack()));
     pass.add(rule(List.of(), null, accept()));
-    var ra = vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra");
-    var mld = vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "mld-listener-query")), "mcast_query");
-    var dhcp6 = vmDrop(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp");
-    var dhcp4 = vmDrop(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp");
-    var igmp = vmDrop(List.of(Nft.eq(IGMP_TYPE, "membership-query")), "mcast_query");
+    var ra = vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), Reason.RA);
+    var mld = vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "mld-listener-query")), Reason.MCAST_QUERY);
+    var dhcp6 = vmDrop(List.of(Nft.eq(UDP_SPORT, "547")), Reason.ROGUE_DHCP);
+    var dhcp4 = vmDrop(List.of(Nft.eq(UDP_SPORT, "67")), Reason.ROGUE_DHCP);
+    var igmp = vmDrop(List.of(Nft.eq(IGMP_TYPE, "membership-query")), Reason.MCAST_QUERY);
     var frag = rule(List.of(Nft.eq(FRAG_HDR, "exists")), null, new Nft.Jump("vm6_frag"));
     var na = vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
-        new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), "nd_target", true)), "nd_spoof");
+        new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), SetName.ND_TARGET.id(), true)), Reason.ND_SPOOF);
     var ok4 = new ArrayList<>(List.of(dhcp4, igmp));
     ok4.addAll(pass);
     var ok6 = new ArrayList<>(List.of(frag, ra, mld, dhcp6, na));
@@ -137,34 +133,34 @@ public final class NftPolicy {
             // VLAN-tagged frames first: with VLAN offload the kernel's "ip saddr" dependency (meta
             // protocol) sees the inner protocol, so a tagged frame with a VM's own inner source would
             // match the lookups below. They take the port verdict: a VM port drops them (ethertype).
-            rule(List.of(new Nft.InSet(ETHER_TYPE, List.of("8021q", "8021ad"), false)), null, new Nft.Vmap(List.of(IIFNAME), "port_verdict")),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_addr", false)), null, new Nft.Jump("ok4")),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_addr", false)), null, new Nft.Jump("ok6")),
-            rule(List.of(), null, new Nft.Vmap(List.of(IIFNAME), "port_verdict")),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "foreign_ports", false)), "unknown_port", drop()))),
+            rule(List.of(new Nft.InSet(ETHER_TYPE, List.of("8021q", "8021ad"), false)), null, new Nft.Vmap(List.of(IIFNAME), SetName.PORT_VERDICT.id())),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), SetName.IP4_ADDR.id(), false)), null, new Nft.Jump("ok4")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), SetName.IP6_ADDR.id(), false)), null, new Nft.Jump("ok6")),
+            rule(List.of(), null, new Nft.Vmap(List.of(IIFNAME), SetName.PORT_VERDICT.id())),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), SetName.FOREIGN_PORTS.id(), false)), Reason.UNKNOWN_PORT.id(), drop()))),
         new Nft.Chain("ok4", Optional.empty(), ok4),
         new Nft.Chain("ok6", Optional.empty(), ok6),
         new Nft.Chain("trusted", Optional.empty(), pass),
         new Nft.Chain("from_vm", Optional.empty(), List.of(
-            rule(List.of(), null, new Nft.Vmap(List.of(ETHER_TYPE), "ethertype")),
+            rule(List.of(), null, new Nft.Vmap(List.of(ETHER_TYPE), SetName.ETHERTYPE.id())),
             // VLAN tags, STP (an 802.3 length, not an ethertype), LLDP, anything else
-            vmDrop(List.of(), "ethertype"))),
+            vmDrop(List.of(), Reason.ETHERTYPE))),
         new Nft.Chain("vm4", Optional.empty(), List.of(
             dhcp4,
             igmp,
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), "ip4_net", false)), null, new Nft.Jump("pass")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), SetName.IP4_NET.id(), false)), null, new Nft.Jump("pass")),
             forgedMac,
             rule(List.of(Nft.eq(IP_SADDR, "0.0.0.0"), Nft.eq(IP_DADDR, "255.255.255.255"),
                 Nft.eq(UDP_SPORT, "68"), Nft.eq(UDP_DPORT, "67")), null, new Nft.Jump("pass")),
-            vmDrop(List.of(), "forged_src"))),
+            vmDrop(List.of(), Reason.FORGED_SRC))),
         new Nft.Chain("vm6", Optional.empty(), List.of(
             frag, ra, mld, dhcp6, na,
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), "ip6_net", false)), null, new Nft.Jump("pass")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), SetName.IP6_NET.id(), false)), null, new Nft.Jump("pass")),
             forgedMac,
             // Duplicate address detection and its MLD report come from the unspecified address.
             rule(List.of(Nft.eq(IP6_SADDR, "::"),
                 new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, new Nft.Jump("pass")),
-            vmDrop(List.of(), "forged_src"))),
+            vmDrop(List.of(), Reason.FORGED_SRC))),
         new Nft.Chain("pass", Optional.empty(), pass),
         // RA-guard evasion (RFC 7113): with enough extension headers behind a fragment header the
         // ICMPv6 header lands in the second fragment and "icmpv6 type" silently does not match.
@@ -174,14 +170,14 @@ public final class NftPolicy {
             rule(List.of(Nft.ne(FRAG_OFF, "0")), null, new Nft.Return()),
             vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("mld-listener-query", "mld-listener-report", "mld-listener-done",
                 "nd-router-solicit", "nd-router-advert", "nd-neighbor-solicit", "nd-neighbor-advert", "nd-redirect",
-                "mld2-listener-report"), false)), "frag_evasion"),
+                "mld2-listener-report"), false)), Reason.FRAG_EVASION),
             rule(List.of(new Nft.Equals(TH_HEAD, Nft.Op.GE, "0")), null, new Nft.Return()),
-            vmDrop(List.of(), "frag_evasion"))),
+            vmDrop(List.of(), Reason.FRAG_EVASION))),
         new Nft.Chain("vmarp", Optional.empty(), List.of(
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), "arp_ok", false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), SetName.ARP_OK.id(), false)), null, accept()),
             forgedMac,
-            vmDrop(List.of(), "arp_spoof"))));
-    var ethertype = new Nft.Set("ethertype", List.of(ETHER_TYPE), false, true, List.of(
+            vmDrop(List.of(), Reason.ARP_SPOOF))));
+    var ethertype = new Nft.Set(SetName.ETHERTYPE.id(), List.of(ETHER_TYPE), false, true, List.of(
         new Nft.Element(List.of("ip"), Optional.of(new Nft.Jump("vm4"))),
         new Nft.Element(List.of("ip6"), Optional.of(new Nft.Jump("vm6"))),
         new Nft.Element(List.of("arp"), Optional.of(new Nft.Jump("vmarp")))));
@@ -190,7 +186,7 @@ public final class NftPolicy {
     allSets.addAll(countedSets(BRIDGE_VM_REASONS));
     var allChains = new ArrayList<>(chains);
     allChains.addAll(dropChains(BRIDGE_VM_REASONS));
-    return new Nft.Table("bridge", TABLE, counters, allSets, allChains);
+    return new Nft.Table(Family.BRIDGE, Nft.TABLE, ids(counters), allSets, allChains);
   }
 
   // ---- routed networks ------------------------------------------------------
@@ -205,37 +201,37 @@ public final class NftPolicy {
       if (net.nat() && net.ipv4().isPresent()) natSources.add(Nft.Element.of(addr(net.ipv4().get())));
       routed.ports().forEach(elements::add);
     }
-    natSources.addAll(elements.of("nat4"));
-    var taps = elements.of("routed_taps");
-    var r4 = elements.of("r4_addr");
-    var r4net = elements.of("r4_net");
-    var r6 = elements.of("r6_addr");
-    var r6net = elements.of("r6_net");
-    var services = elements.of("host_services");
+    natSources.addAll(elements.of(SetName.NAT4));
+    var taps = elements.of(SetName.ROUTED_TAPS);
+    var r4 = elements.of(SetName.R4_ADDR);
+    var r4net = elements.of(SetName.R4_NET);
+    var r6 = elements.of(SetName.R6_ADDR);
+    var r6net = elements.of(SetName.R6_NET);
+    var services = elements.of(SetName.HOST_SERVICES);
     var nat = new ArrayList<Nft.Rule>();
     if (!natSources.isEmpty() && policy.host().uplink().isPresent()) {
-      nat.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), "nat4", false),
+      nat.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), SetName.NAT4.id(), false),
           Nft.eq(OIFNAME, ifname(policy.host().uplink().get()))), null, new Nft.Masquerade()));
     }
     var sets = List.of(
-        new Nft.Set("routed_taps", List.of(IIFNAME), false, false, taps),
-        new Nft.Set("r4_addr", List.of(IIFNAME, IP_SADDR), false, false, r4),
-        new Nft.Set("r4_net", List.of(IIFNAME, IP_SADDR), true, false, r4net),
-        new Nft.Set("r6_addr", List.of(IIFNAME, IP6_SADDR), false, false, r6),
-        new Nft.Set("r6_net", List.of(IIFNAME, IP6_SADDR), true, false, r6net),
-        new Nft.Set("host_services", List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services),
-        new Nft.Set("nat4", List.of(IP_SADDR), true, false, natSources));
+        new Nft.Set(SetName.ROUTED_TAPS.id(), List.of(IIFNAME), false, false, taps),
+        new Nft.Set(SetName.R4_ADDR.id(), List.of(IIFNAME, IP_SADDR), false, false, r4),
+        new Nft.Set(SetName.R4_NET.id(), List.of(IIFNAME, IP_SADDR), true, false, r4net),
+        new Nft.Set(SetName.R6_ADDR.id(), List.of(IIFNAME, IP6_SADDR), false, false, r6),
+        new Nft.Set(SetName.R6_NET.id(), List.of(IIFNAME, IP6_SADDR), true, false, r6net),
+        new Nft.Set(SetName.HOST_SERVICES.id(), List.of(IIFNAME, L4PROTO, TH_DPORT), false, false, services),
+        new Nft.Set(SetName.NAT4.id(), List.of(IP_SADDR), true, false, natSources));
     var allSets = new ArrayList<>(sets);
     allSets.addAll(countedSets(ROUTED_VM_REASONS));
     var counters = ROUTED_COUNTERS;
-    var ra = vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), "ra");
+    var ra = vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-advert", "nd-redirect"), false)), Reason.RA);
     // Conntrack runs only where NAT needs it; then traffic that does not leave through NAT skips it,
     // because tracking would cost every forwarded packet.
     boolean tracked = conntrackActive(policy);
-    var ok4 = new ArrayList<Nft.Rule>(List.of(vmDrop(List.of(Nft.eq(UDP_SPORT, "67")), "rogue_dhcp")));
-    var ok6 = new ArrayList<Nft.Rule>(List.of(ra, vmDrop(List.of(Nft.eq(UDP_SPORT, "547")), "rogue_dhcp")));
+    var ok4 = new ArrayList<Nft.Rule>(List.of(vmDrop(List.of(Nft.eq(UDP_SPORT, "67")), Reason.ROGUE_DHCP)));
+    var ok6 = new ArrayList<Nft.Rule>(List.of(ra, vmDrop(List.of(Nft.eq(UDP_SPORT, "547")), Reason.ROGUE_DHCP)));
     if (tracked) {
-      ok4.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), "nat4", false), new Nft.InNamedSet(List.of(IP_DADDR), "nat4", true)),
+      ok4.add(rule(List.of(new Nft.InNamedSet(List.of(IP_SADDR), SetName.NAT4.id(), false), new Nft.InNamedSet(List.of(IP_DADDR), SetName.NAT4.id(), true)),
           null, accept()));
       ok4.add(rule(List.of(), null, new Nft.Notrack()));
       ok6.add(rule(List.of(), null, new Nft.Notrack()));
@@ -247,33 +243,33 @@ public final class NftPolicy {
         // from a VM's own address on its tap, costs one lookup here; routed taps only, because
         // bridged frames reach these hooks too (br_netfilter) with the bridge as iifname.
         new Nft.Chain("prerouting", Optional.of(new Nft.Hook("filter", "prerouting", -300, "accept")), List.of(
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_addr", false)), null, new Nft.Jump("routed_ok4")),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_addr", false)), null, new Nft.Jump("routed_ok6")),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "routed_taps", false)), null, new Nft.Jump("routed_in")))),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), SetName.R4_ADDR.id(), false)), null, new Nft.Jump("routed_ok4")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), SetName.R6_ADDR.id(), false)), null, new Nft.Jump("routed_ok6")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), SetName.ROUTED_TAPS.id(), false)), null, new Nft.Jump("routed_in")))),
         new Nft.Chain("routed_ok4", Optional.empty(), ok4),
         new Nft.Chain("routed_ok6", Optional.empty(), ok6),
         new Nft.Chain("routed_in", Optional.empty(), List.of(
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), "r4_net", false)), null, new Nft.Jump("routed_ok4")),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), "r6_net", false)), null, new Nft.Jump("routed_ok6")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP_SADDR), SetName.R4_NET.id(), false)), null, new Nft.Jump("routed_ok4")),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, IP6_SADDR), SetName.R6_NET.id(), false)), null, new Nft.Jump("routed_ok6")),
             ra,
             rule(List.of(Nft.eq(IP6_SADDR, "::"),
                 new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, accept()),
-            vmDrop(List.of(), "forged_src"))),
+            vmDrop(List.of(), Reason.FORGED_SRC))),
         // The host is not the VMs' playground: ICMP, the network's host-services, and TCP segments
         // that cannot open a connection (replies to the host's own). Stateless, so the host input
         // policy does not switch conntrack on for every packet.
         new Nft.Chain("input", Optional.of(new Nft.Hook("filter", "input", 0, "accept")), List.of(
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), "routed_taps", false)), null, new Nft.Jump("routed_input")))),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), SetName.ROUTED_TAPS.id(), false)), null, new Nft.Jump("routed_input")))),
         new Nft.Chain("routed_input", Optional.empty(), List.of(
             rule(List.of(new Nft.InSet(L4PROTO, List.of("icmp", "ipv6-icmp"), false)), null, accept()),
-            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, L4PROTO, TH_DPORT), "host_services", false)), null, accept()),
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, L4PROTO, TH_DPORT), SetName.HOST_SERVICES.id(), false)), null, accept()),
             rule(List.of(Nft.ne(TCP_SYN_ACK, "syn")), null, accept()),
-            vmDrop(List.of(), "host_input")))));
+            vmDrop(List.of(), Reason.HOST_INPUT)))));
     if (!nat.isEmpty()) {
       chains.add(new Nft.Chain("postrouting", Optional.of(new Nft.Hook("nat", "postrouting", 100, "accept")), nat));
     }
     chains.addAll(dropChains(ROUTED_VM_REASONS));
-    return new Nft.Table("inet", TABLE, counters, allSets, chains);
+    return new Nft.Table(Family.INET, Nft.TABLE, ids(counters), allSets, chains);
   }
 
   /** Conntrack runs on the host only for NAT of a routed network. */
@@ -285,8 +281,8 @@ public final class NftPolicy {
   // ---- one VM interface ---------------------------------------------------------
 
   /** The table a port's elements live in: {@code bridge} or {@code inet}. */
-  public static String family(Port p) {
-    return p.network() instanceof BridgedNetwork ? "bridge" : "inet";
+  public static Family family(Port p) {
+    return p.network() instanceof BridgedNetwork ? Family.BRIDGE : Family.INET;
   }
 
   /**
@@ -294,35 +290,35 @@ public final class NftPolicy {
    * element belongs to exactly one port, so adding, removing, re-addressing
    * or moving a VM is the difference of two of these: a set-element change.
    */
-  public static java.util.Map<String, List<Nft.Element>> portElements(Port p) {
-    var m = new java.util.LinkedHashMap<String, List<Nft.Element>>();
+  public static java.util.Map<SetName, List<Nft.Element>> portElements(Port p) {
+    var m = new java.util.LinkedHashMap<SetName, List<Nft.Element>>();
     String tap = ifname(p.tap());
     switch (p.network()) {
       case BridgedNetwork b -> {
         String mac = p.macText();
-        add(m, "port_verdict", new Nft.Element(List.of(tap), Optional.of(new Nft.Jump("from_vm"))));
-        add(m, "port_mac", Nft.Element.of(tap, mac));
+        add(m, SetName.PORT_VERDICT, new Nft.Element(List.of(tap), Optional.of(new Nft.Jump("from_vm"))));
+        add(m, SetName.PORT_MAC, Nft.Element.of(tap, mac));
         for (var a : p.exactSources(true)) {
-          add(m, "ip4_addr", Nft.Element.of(tap, mac, addr(a)));
-          add(m, "arp_ok", Nft.Element.of(tap, mac, mac, addr(a)));
+          add(m, SetName.IP4_ADDR, Nft.Element.of(tap, mac, addr(a)));
+          add(m, SetName.ARP_OK, Nft.Element.of(tap, mac, mac, addr(a)));
         }
-        add(m, "arp_ok", Nft.Element.of(tap, mac, mac, "0.0.0.0")); // RFC 5227 probes
-        for (var a : p.prefixes(true)) add(m, "ip4_net", Nft.Element.of(tap, mac, addr(a)));
+        add(m, SetName.ARP_OK, Nft.Element.of(tap, mac, mac, "0.0.0.0")); // RFC 5227 probes
+        for (var a : p.prefixes(true)) add(m, SetName.IP4_NET, Nft.Element.of(tap, mac, addr(a)));
         for (var a : p.exactSources(false)) {
-          add(m, "ip6_addr", Nft.Element.of(tap, mac, addr(a)));
-          add(m, "nd_target", Nft.Element.of(tap, mac, hex128(a)));
+          add(m, SetName.IP6_ADDR, Nft.Element.of(tap, mac, addr(a)));
+          add(m, SetName.ND_TARGET, Nft.Element.of(tap, mac, hex128(a)));
         }
-        for (var a : p.prefixes(false)) add(m, "ip6_net", Nft.Element.of(tap, mac, addr(a)));
+        for (var a : p.prefixes(false)) add(m, SetName.IP6_NET, Nft.Element.of(tap, mac, addr(a)));
       }
       case RoutedNetwork r -> {
-        add(m, "routed_taps", Nft.Element.of(tap));
-        p.exactSources(true).forEach(a -> add(m, "r4_addr", Nft.Element.of(tap, addr(a))));
-        p.prefixes(true).forEach(a -> add(m, "r4_net", Nft.Element.of(tap, addr(a))));
-        p.exactSources(false).forEach(a -> add(m, "r6_addr", Nft.Element.of(tap, addr(a))));
-        p.prefixes(false).forEach(a -> add(m, "r6_net", Nft.Element.of(tap, addr(a))));
-        r.hostServices().forEach(s -> add(m, "host_services", Nft.Element.of(tap, s.protocol().nft(), String.valueOf(s.port()))));
+        add(m, SetName.ROUTED_TAPS, Nft.Element.of(tap));
+        p.exactSources(true).forEach(a -> add(m, SetName.R4_ADDR, Nft.Element.of(tap, addr(a))));
+        p.prefixes(true).forEach(a -> add(m, SetName.R4_NET, Nft.Element.of(tap, addr(a))));
+        p.exactSources(false).forEach(a -> add(m, SetName.R6_ADDR, Nft.Element.of(tap, addr(a))));
+        p.prefixes(false).forEach(a -> add(m, SetName.R6_NET, Nft.Element.of(tap, addr(a))));
+        r.hostServices().forEach(s -> add(m, SetName.HOST_SERVICES, Nft.Element.of(tap, s.protocol().nft(), String.valueOf(s.port()))));
         if (r.nat() && r.ipv4().isPresent()) {
-          p.prefixes(true).stream().filter(x -> !r.ipv4().get().contains(x)).forEach(x -> add(m, "nat4", Nft.Element.of(addr(x))));
+          p.prefixes(true).stream().filter(x -> !r.ipv4().get().contains(x)).forEach(x -> add(m, SetName.NAT4, Nft.Element.of(addr(x))));
         }
       }
     }
@@ -331,34 +327,38 @@ public final class NftPolicy {
 
   /** The elements of every port of a table, gathered by set name. */
   private static final class SetElements {
-    private final java.util.Map<String, List<Nft.Element>> bySet = new java.util.HashMap<>();
+    private final java.util.Map<SetName, List<Nft.Element>> bySet = new java.util.EnumMap<>(SetName.class);
 
     void add(Port p) {
       portElements(p).forEach((set, list) -> bySet.computeIfAbsent(set, k -> new ArrayList<>()).addAll(list));
     }
 
-    List<Nft.Element> of(String set) {
+    List<Nft.Element> of(SetName set) {
       return bySet.getOrDefault(set, List.of());
     }
   }
 
-  private static List<Nft.Set> countedSets(List<String> reasons) {
-    return reasons.stream().map(r -> new Nft.Set(countedSet(r), List.of(IIFNAME), false, Nft.Data.COUNTER, List.of())).toList();
+  private static List<Nft.Set> countedSets(List<Reason> reasons) {
+    return reasons.stream().map(r -> new Nft.Set(SetName.counted(r).id(), List.of(IIFNAME), false, Nft.Data.COUNTER, List.of())).toList();
+  }
+
+  private static List<String> ids(List<Reason> reasons) {
+    return reasons.stream().map(Reason::id).toList();
   }
 
   /** {@code drop_<reason>}: count per input interface (a full set ends that rule only), count the reason, drop. */
-  private static List<Nft.Chain> dropChains(List<String> reasons) {
-    return reasons.stream().map(r -> new Nft.Chain("drop_" + r, Optional.empty(), List.of(
-        rule(List.of(), null, new Nft.CountIn(List.of(IIFNAME), countedSet(r))),
-        rule(List.of(), r, drop())))).toList();
+  private static List<Nft.Chain> dropChains(List<Reason> reasons) {
+    return reasons.stream().map(r -> new Nft.Chain("drop_" + r.id(), Optional.empty(), List.of(
+        rule(List.of(), null, new Nft.CountIn(List.of(IIFNAME), SetName.counted(r).id())),
+        rule(List.of(), r.id(), drop())))).toList();
   }
 
   /** A drop with a per-VM reason: to its drop chain, so the common packet's path keeps its length. */
-  private static Nft.Rule vmDrop(List<Nft.Match> matches, String reason) {
-    return rule(matches, null, new Nft.Jump("drop_" + reason));
+  private static Nft.Rule vmDrop(List<Nft.Match> matches, Reason reason) {
+    return rule(matches, null, new Nft.Jump("drop_" + reason.id()));
   }
 
-  private static void add(java.util.Map<String, List<Nft.Element>> m, String set, Nft.Element e) {
+  private static void add(java.util.Map<SetName, List<Nft.Element>> m, SetName set, Nft.Element e) {
     m.computeIfAbsent(set, k -> new ArrayList<>()).add(e);
   }
 

@@ -1,4 +1,4 @@
-package netfence.render.nft;
+package netfence.nft;
 
 /**
  * The packet fields netfence's rules match on: the vocabulary shared by the

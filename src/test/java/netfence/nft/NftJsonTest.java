@@ -1,6 +1,6 @@
-package netfence.verify;
+package netfence.nft;
 
-import static netfence.render.nft.Field.*;
+import static netfence.nft.Field.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import netfence.render.nft.Nft;
+import netfence.nft.Nft;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +22,7 @@ class NftJsonTest {
   }
 
   static Nft.Table table(String family) {
-    return tables.stream().filter(t -> t.family().equals(family)).findFirst().orElseThrow();
+    return tables.stream().filter(t -> t.family().nft().equals(family)).findFirst().orElseThrow();
   }
 
   @Test
@@ -37,7 +37,7 @@ class NftJsonTest {
     // An element the packet path made, with its count: read by its key.
     assertThat(bridge.set("vm_ra").orElseThrow().elements()).containsExactly(Nft.Element.of("\"tap1\""));
     assertThat(bridge.chain("drop_ra").orElseThrow().rules().getFirst().verdict())
-        .contains(new Nft.CountIn(List.of(netfence.render.nft.Field.IIFNAME), "vm_ra"));
+        .contains(new Nft.CountIn(List.of(Field.IIFNAME), "vm_ra"));
     assertThat(bridge.chains()).extracting(Nft.Chain::name)
         .startsWith("prerouting", "ok4", "ok6", "trusted", "from_vm", "vm4", "vm6", "pass", "vm6_frag", "vmarp")
         .contains("drop_ra", "drop_forged_src");

@@ -1,4 +1,4 @@
-package netfence.render.nft;
+package netfence.nft;
 
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
