@@ -144,7 +144,11 @@ final class TableDiff {
   }
 
   private static Field representative(Field f) {
-    if (f.type().isEmpty()) return f;
+    // Raw payload is an integer of its length, whatever offset a rule reads it from.
+    if (f.type().isEmpty()) {
+      for (Field c : Field.values()) if (c.type().isEmpty() && c.rawBits() == f.rawBits()) return c;
+      return f;
+    }
     for (Field c : Field.values()) if (c.type().equals(f.type())) return c;
     return f;
   }
@@ -200,16 +204,11 @@ final class TableDiff {
       case "ifname" -> "\"" + (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v) + "\"";
       case "ether_addr" -> v.toLowerCase(Locale.ROOT);
       case "ipv4_addr", "ipv6_addr" -> IpJson.canonical(v);
-      case "" -> hex(v, rawBits(f));
+      case "" -> hex(v, f.rawBits());
       default -> v;
     };
   }
 
-  /** The length in bits of a raw payload field, e.g. 128 for {@code @th,64,128}. */
-  private static int rawBits(Field f) {
-    String s = f.nft();
-    return Integer.parseInt(s.substring(s.lastIndexOf(',') + 1));
-  }
 
   private static String hex(String v, int bits) {
     String s = v.toLowerCase(Locale.ROOT);

@@ -97,6 +97,7 @@ final class CrossChecks {
     for (var h : hosts.values()) {
       var mine = names.computeIfAbsent(h.name(), k -> new HashMap<>());
       h.uplink().ifPresent(u -> mine.put(u, "its uplink"));
+      for (String t : h.trustedInterfaces()) mine.putIfAbsent(t, "its trusted interface");
     }
     var bridgesByHost = new HashMap<String, List<BridgedNetwork>>();
     for (var v : vms) {

@@ -73,6 +73,10 @@ public final class Lab {
           // The real apply: it finds the rogue ports on the bridges itself and puts them in @foreign_ports.
           var report = HostApply.apply(hostNs, inv, host, false);
           report.notes().forEach(n -> out.println("note: " + n));
+          // Then, with no agent running, a port nobody told netfence about is plugged in.
+          for (var b : topology.bridges()) {
+            for (String p : b.latePorts()) ip(hostNs, "link", "set", p, "master", b.name());
+          }
           if (options.withoutRuleset()) deleteTables(hostNs, policy);
           floodEverything(hostNs, policy, topology);
           var hostRows = send(tool, topology, Cases.of(policy));
@@ -118,6 +122,10 @@ public final class Lab {
       for (String p : b.labPorts()) ip(host, "link", "set", p, "master", b.name());
     }
     if (t.defaultViaInternet()) ip(host, "-4", "route", "add", "default", "via", AddressPlan.text(Cases.LAB_INTERNET));
+    // The stray tap is as an attacker leaves it: no reverse path filter.
+    for (var e : t.ends()) {
+      if (e.role() == Topology.Role.STRAY) exec(host, "sysctl", "-qw", "net.ipv4.conf." + e.port() + ".rp_filter=0");
+    }
   }
 
   /** Lab-only: addresses are usable at once (DAD would hold them back for a second). */
@@ -135,6 +143,7 @@ public final class Lab {
     }
     for (var b : t.bridges()) {
       for (String p : b.labPorts()) exec(host, "bridge", "link", "set", "dev", p, "learning", "off");
+      for (String p : b.latePorts()) exec(host, "bridge", "link", "set", "dev", p, "learning", "off");
     }
   }
 

@@ -29,6 +29,15 @@ public enum Field {
    * 1.0.6 has no {@code icmpv6 taddr}. Set elements are 128-bit integers.
    */
   ND_TARGET("@th,64,128", ""),
+  /**
+   * The first option of a neighbour solicitation or advertisement (after the 16-byte target):
+   * its type, its length and a link-layer address's 6 bytes, as one 64-bit integer.
+   */
+  ND_OPT("@th,192,64", ""),
+  /** The first option of a router solicitation (after 4 reserved bytes), as {@link #ND_OPT}. */
+  RS_OPT("@th,64,64", ""),
+  /** The client hardware address of a DHCPv4 message ({@code chaddr}, 28 bytes into the UDP payload), 48 bits. */
+  DHCP_CHADDR("@th,288,48", ""),
   /** Whether an IPv6 fragment header is present ({@code exthdr frag exists}). */
   FRAG_HDR("exthdr frag", "boolean"),
   FRAG_OFF("frag frag-off", "integer"),
@@ -57,5 +66,15 @@ public enum Field {
   /** The nft data type, for set declarations; empty for raw payload (declared with {@code typeof}). */
   public String type() {
     return type;
+  }
+
+  /** For raw payload ({@code @th,OFFSET,LENGTH}): the offset in bits into the transport header. */
+  public int rawOffset() {
+    return Integer.parseInt(nft.split(",")[1]);
+  }
+
+  /** For raw payload: the length in bits. */
+  public int rawBits() {
+    return Integer.parseInt(nft.split(",")[2]);
   }
 }

@@ -16,13 +16,24 @@ public enum Reason {
   ARP_SPOOF("arp_spoof"),
   /** A neighbour advertisement for an address that is not the sender's. */
   ND_SPOOF("nd_spoof"),
+  /**
+   * A router or neighbour solicitation or a neighbour advertisement whose first option is not the
+   * port's own link-layer address option.
+   */
+  LLA_SPOOF("lla_spoof"),
+  /** A DHCPv4 client message whose {@code chaddr} is not the port's MAC. */
+  DHCP_CHADDR("dhcp_chaddr"),
   /** A DHCPv4 or DHCPv6 server answer sent by a VM. */
   ROGUE_DHCP("rogue_dhcp"),
   /** A router advertisement or redirect sent by a VM. */
   RA("ra"),
   /** VLAN tags, STP, LLDP and every ethertype but IPv4, IPv6 and ARP from a VM port. */
   ETHERTYPE("ethertype"),
-  /** A frame from a bridge port the inventory does not name. */
+  /**
+   * A frame from a port the inventory does not name towards one it names: on a bridge, from a port
+   * that is neither a VM's tap nor a trusted port; routed, from an interface that is neither a
+   * routed tap, the uplink nor a trusted interface.
+   */
   UNKNOWN_PORT("unknown_port"),
   /** An IGMP or MLD query sent by a VM. */
   MCAST_QUERY("mcast_query"),

@@ -10,6 +10,7 @@ import java.util.Optional;
 public enum SetName {
   // bridge
   PORT_VERDICT("port_verdict"),
+  NAMED_PORTS("named_ports"),
   FOREIGN_PORTS("foreign_ports"),
   PORT_MAC("port_mac"),
   IP4_ADDR("ip4_addr"),
@@ -18,9 +19,12 @@ public enum SetName {
   IP6_NET("ip6_net"),
   ND_TARGET("nd_target"),
   ARP_OK("arp_ok"),
+  ND_LLA("nd_lla"),
+  DHCP_MAC("dhcp_mac"),
   ETHERTYPE("ethertype"),
   // inet
   ROUTED_TAPS("routed_taps"),
+  ROUTED_REACH("routed_reach"),
   R4_ADDR("r4_addr"),
   R4_NET("r4_net"),
   R6_ADDR("r6_addr"),
@@ -32,6 +36,8 @@ public enum SetName {
   VM_FORGED_SRC("vm_forged_src"),
   VM_ARP_SPOOF("vm_arp_spoof"),
   VM_ND_SPOOF("vm_nd_spoof"),
+  VM_LLA_SPOOF("vm_lla_spoof"),
+  VM_DHCP_CHADDR("vm_dhcp_chaddr"),
   VM_ROGUE_DHCP("vm_rogue_dhcp"),
   VM_RA("vm_ra"),
   VM_ETHERTYPE("vm_ethertype"),

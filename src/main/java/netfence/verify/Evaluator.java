@@ -35,10 +35,12 @@ public final class Evaluator {
 
   public Evaluator(List<Nft.Table> tables, HostPolicy policy) {
     this.tables = List.copyOf(tables);
-    for (var b : policy.bridges()) {
+    for (int i = 0; i < policy.bridges().size(); i++) {
+      var b = policy.bridges().get(i);
       b.ports().forEach(p -> bridgeOfPort.put(p.tap(), b.name()));
       b.network().trustedPorts().forEach(t -> bridgeOfPort.put(t, b.name()));
-      bridgeOfPort.put(Cases.ROGUE_PORT, b.name());
+      bridgeOfPort.put(Cases.roguePort(i), b.name());
+      bridgeOfPort.put(Cases.latePort(i), b.name());
     }
   }
 
@@ -47,7 +49,11 @@ public final class Evaluator {
     return switch (c.path()) {
       case BRIDGE -> {
         var d = hook(Family.BRIDGE, "prerouting", new Context(p, c.ingress(), ""));
-        if (!d.accepted() || !p.isIp() || p.vlan().isPresent()) yield d;
+        if (!d.accepted()) yield d;
+        // Forwarded to the observer's port: the bridge forward hook sees both ports.
+        var out = hook(Family.BRIDGE, "forward", new Context(p, c.ingress(), c.observer()));
+        if (!out.accepted()) yield out;
+        if (!p.isIp() || p.vlan().isPresent()) yield d;
         // br_netfilter: bridged IP also traverses the inet hooks, seen as coming from the bridge.
         String br = bridgeOfPort.getOrDefault(c.ingress(), c.ingress());
         var d2 = hook(ipFamily(p), "prerouting", new Context(p, br, ""));
@@ -265,6 +271,7 @@ public final class Evaluator {
       case ICMP_TYPE -> v4 && p.l4() == Packet.ICMP ? p.type() : null;
       case ICMPV6_TYPE -> v6 && transport && p.l4() == Packet.ICMPV6 ? p.type() : null;
       case IGMP_TYPE -> v4 && p.l4() == Packet.IGMP ? p.type() : null;
+      case ND_OPT, RS_OPT, DHCP_CHADDR -> raw(f, p);
       case ND_TARGET -> v6 && transport && p.l4() == Packet.ICMPV6 && p.target().isPresent() ? p.target().get().getValue() : null;
       // A first fragment without its upper-layer header: the kernel still names the protocol of the
       // last extension header (meta l4proto), but loads from the transport header fail.
@@ -272,12 +279,20 @@ public final class Evaluator {
       case FRAG_OFF -> v6 && p.firstFragment() ? 0 : null;
       case TH_HEAD -> (v4 || v6) && p.l4() != 0 && !p.firstFragment() ? BigInteger.ZERO : null;
       case ARP_OPERATION -> arp ? p.type() : null;
-      case ARP_SHA -> arp ? p.arpSha().orElseThrow().toLowerCase(java.util.Locale.ROOT) : null;
+      case ARP_SHA -> arp ? p.lla().orElseThrow().toLowerCase(java.util.Locale.ROOT) : null;
       case ARP_SPA -> arp ? p.src().orElseThrow() : null;
       case CT_STATE -> v4 || v6 ? "new" : null;
       case TCP_SYN_ACK -> (v4 || v6) && p.l4() == Packet.TCP ? 0x02 : null; // the cases' TCP segments are SYNs
     };
     return Optional.ofNullable(v);
+  }
+
+  /** A raw payload field from the packet's bytes, or nothing when the packet ends before it (the kernel's load fails). */
+  private static BigInteger raw(Field f, Packet p) {
+    var th = Frames.transport(p);
+    if (th.isEmpty() || f.rawOffset() + f.rawBits() > th.get().length * 8) return null;
+    var bytes = java.util.Arrays.copyOfRange(th.get(), f.rawOffset() / 8, (f.rawOffset() + f.rawBits()) / 8);
+    return new BigInteger(1, bytes);
   }
 
   private static String where(Nft.Table t, Nft.Chain c) {

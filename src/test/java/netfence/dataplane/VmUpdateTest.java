@@ -54,7 +54,7 @@ class VmUpdateTest {
     assertThat(tx).contains("delete element bridge netfence port_verdict { \"t1\" }");
     // Only its drop counts are added before they are deleted (they may or may not exist).
     assertThat(tx.lines().filter(l -> l.startsWith("add "))).allMatch(l -> l.matches("add element bridge netfence vm_\\w+ \\{ \"t1\" }"))
-        .hasSize(9);
+        .hasSize(NftPolicy.vmReasons(netfence.nft.Family.BRIDGE).size());
     assertThat(tx).contains("add element bridge netfence vm_ra { \"t1\" }\ndelete element bridge netfence vm_ra { \"t1\" }\n");
   }
 

@@ -37,10 +37,11 @@ public final class NftPolicy {
   /** Drop reasons, one named counter each (bridge table). */
   public static final List<Reason> BRIDGE_COUNTERS = List.of(
       Reason.FORGED_MAC, Reason.FORGED_SRC, Reason.ARP_SPOOF, Reason.ND_SPOOF, Reason.ROGUE_DHCP, Reason.RA, Reason.ETHERTYPE,
-      Reason.UNKNOWN_PORT, Reason.MCAST_QUERY, Reason.FRAG_EVASION);
+      Reason.UNKNOWN_PORT, Reason.MCAST_QUERY, Reason.FRAG_EVASION, Reason.LLA_SPOOF, Reason.DHCP_CHADDR);
 
   /** Drop reasons of the routed table. */
-  public static final List<Reason> ROUTED_COUNTERS = List.of(Reason.FORGED_SRC, Reason.ROGUE_DHCP, Reason.RA, Reason.HOST_INPUT);
+  public static final List<Reason> ROUTED_COUNTERS = List.of(Reason.FORGED_SRC, Reason.ROGUE_DHCP, Reason.RA, Reason.HOST_INPUT,
+      Reason.UNKNOWN_PORT);
 
   /**
    * The reasons counted per VM interface too: every reason of frames that come
@@ -62,17 +63,19 @@ public final class NftPolicy {
     return family == Family.BRIDGE ? BRIDGE_VM_REASONS : ROUTED_VM_REASONS;
   }
 
-  /** The tables for this host: bridge and/or inet, only those it needs. */
+  /** The tables for this host: always both, bridge then inet. */
   public static List<Nft.Table> tables(HostPolicy policy) {
     return tables(policy, List.of());
   }
 
-  /** The tables, with the bridge ports apply found that are not in the inventory. */
+  /**
+   * The tables, with the bridge ports apply found that are not in the inventory. Both tables
+   * are there on every host, even with no VM of their kind: their rules do not depend on the
+   * inventory, so the first VM of a kind is a set-element change like any other (the table it
+   * goes to exists), and what the inventory does not name is refused from the start.
+   */
   public static List<Nft.Table> tables(HostPolicy policy, List<String> foreignPorts) {
-    var out = new ArrayList<Nft.Table>();
-    if (!policy.bridges().isEmpty()) out.add(bridge(policy, foreignPorts));
-    if (!policy.routed().isEmpty()) out.add(routed(policy));
-    return out;
+    return List.of(bridge(policy, foreignPorts), routed(policy));
   }
 
   // ---- shared bridges -------------------------------------------------------
@@ -80,30 +83,36 @@ public final class NftPolicy {
   static Nft.Table bridge(HostPolicy policy, List<String> foreignPorts) {
     var elements = new SetElements();
     var portVerdict = new ArrayList<Nft.Element>();
+    var named = new ArrayList<Nft.Element>();
     for (var bridge : policy.bridges()) {
       for (String trusted : bridge.network().trustedPorts()) {
         portVerdict.add(new Nft.Element(List.of(ifname(trusted)), Optional.of(new Nft.Jump("trusted"))));
+        named.add(Nft.Element.of(ifname(trusted)));
       }
       bridge.ports().forEach(elements::add);
     }
     portVerdict.addAll(elements.of(SetName.PORT_VERDICT));
+    named.addAll(elements.of(SetName.NAMED_PORTS));
     var portMac = elements.of(SetName.PORT_MAC);
     var ip4 = elements.of(SetName.IP4_ADDR);
     var ip4net = elements.of(SetName.IP4_NET);
     var ip6 = elements.of(SetName.IP6_ADDR);
     var ip6net = elements.of(SetName.IP6_NET);
-    var nd = elements.of(SetName.ND_TARGET);
+    var ndTargets = elements.of(SetName.ND_TARGET);
     var arp = elements.of(SetName.ARP_OK);
     var sets = List.of(
         new Nft.Set(SetName.PORT_VERDICT.id(), List.of(IIFNAME), false, true, portVerdict),
+        new Nft.Set(SetName.NAMED_PORTS.id(), List.of(IIFNAME), false, false, named),
         new Nft.Set(SetName.FOREIGN_PORTS.id(), List.of(IIFNAME), false, false, foreignPorts.stream().map(f -> Nft.Element.of(ifname(f))).toList()),
         new Nft.Set(SetName.PORT_MAC.id(), List.of(IIFNAME, ETHER_SADDR), false, false, portMac),
         new Nft.Set(SetName.IP4_ADDR.id(), List.of(IIFNAME, ETHER_SADDR, IP_SADDR), false, false, ip4),
         new Nft.Set(SetName.IP4_NET.id(), List.of(IIFNAME, ETHER_SADDR, IP_SADDR), true, false, ip4net),
         new Nft.Set(SetName.IP6_ADDR.id(), List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), false, false, ip6),
         new Nft.Set(SetName.IP6_NET.id(), List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), true, false, ip6net),
-        new Nft.Set(SetName.ND_TARGET.id(), List.of(IIFNAME, ETHER_SADDR, ND_TARGET), false, false, nd),
-        new Nft.Set(SetName.ARP_OK.id(), List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp));
+        new Nft.Set(SetName.ND_TARGET.id(), List.of(IIFNAME, ETHER_SADDR, ND_TARGET), false, false, ndTargets),
+        new Nft.Set(SetName.ARP_OK.id(), List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp),
+        new Nft.Set(SetName.ND_LLA.id(), List.of(IIFNAME, ND_OPT), false, false, elements.of(SetName.ND_LLA)),
+        new Nft.Set(SetName.DHCP_MAC.id(), List.of(IIFNAME, DHCP_CHADDR), false, false, elements.of(SetName.DHCP_MAC)));
     var counters = BRIDGE_COUNTERS;
 
     var forgedMac = vmDrop(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), SetName.PORT_MAC.id(), true)), Reason.FORGED_MAC);
@@ -119,11 +128,16 @@ public final class NftPolicy {
     var dhcp4 = vmDrop(List.of(Nft.eq(UDP_SPORT, "67")), Reason.ROGUE_DHCP);
     var igmp = vmDrop(List.of(Nft.eq(IGMP_TYPE, "membership-query")), Reason.MCAST_QUERY);
     var frag = rule(List.of(Nft.eq(FRAG_HDR, "exists")), null, new Nft.Jump("vm6_frag"));
-    var na = vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
-        new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), SetName.ND_TARGET.id(), true)), Reason.ND_SPOOF);
-    var ok4 = new ArrayList<>(List.of(dhcp4, igmp));
+    // Neighbour discovery a VM sends is judged in vm_nd; only these three types carry a link-layer
+    // address the VM chose (redirects, which carry one too, are dropped as "ra").
+    var nd = rule(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-router-solicit", "nd-neighbor-solicit", "nd-neighbor-advert"), false)),
+        null, new Nft.Jump("vm_nd"));
+    // A DHCPv4 client message must name the port's own MAC as its client (chaddr): no leases in another's name.
+    var chaddr = vmDrop(List.of(Nft.eq(UDP_DPORT, "67"),
+        new Nft.InNamedSet(List.of(IIFNAME, DHCP_CHADDR), SetName.DHCP_MAC.id(), true)), Reason.DHCP_CHADDR);
+    var ok4 = new ArrayList<>(List.of(dhcp4, chaddr, igmp));
     ok4.addAll(pass);
-    var ok6 = new ArrayList<>(List.of(frag, ra, mld, dhcp6, na));
+    var ok6 = new ArrayList<>(List.of(frag, ra, mld, dhcp6, nd));
     ok6.addAll(pass);
     var chains = List.of(
         // The common packet, IP from a VM's own address on its own port with its own MAC, costs one
@@ -147,6 +161,7 @@ public final class NftPolicy {
             vmDrop(List.of(), Reason.ETHERTYPE))),
         new Nft.Chain("vm4", Optional.empty(), List.of(
             dhcp4,
+            chaddr,
             igmp,
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP_SADDR), SetName.IP4_NET.id(), false)), null, new Nft.Jump("pass")),
             forgedMac,
@@ -154,7 +169,7 @@ public final class NftPolicy {
                 Nft.eq(UDP_SPORT, "68"), Nft.eq(UDP_DPORT, "67")), null, new Nft.Jump("pass")),
             vmDrop(List.of(), Reason.FORGED_SRC))),
         new Nft.Chain("vm6", Optional.empty(), List.of(
-            frag, ra, mld, dhcp6, na,
+            frag, ra, mld, dhcp6, nd,
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), SetName.IP6_NET.id(), false)), null, new Nft.Jump("pass")),
             forgedMac,
             // Duplicate address detection and its MLD report come from the unspecified address.
@@ -162,6 +177,20 @@ public final class NftPolicy {
                 new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "mld2-listener-report"), false)), null, new Nft.Jump("pass")),
             vmDrop(List.of(), Reason.FORGED_SRC))),
         new Nft.Chain("pass", Optional.empty(), pass),
+        // What a VM's RS, NS and NA announce. A NA must be for one of its own addresses. The first
+        // option, where there is one, must be its own link-layer address option (type 1 or 2,
+        // length 1, the port's MAC): a NA with another VM's MAC as target link-layer address would
+        // poison the neighbours' caches. A message whose first option is something else is refused
+        // too, so a link-layer option cannot hide behind another one (Linux uses the first one it
+        // finds). From :: (DAD) no link-layer option is allowed by RFC 4861, and receivers ignore it.
+        new Nft.Chain("vm_nd", Optional.empty(), List.of(
+            vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
+                new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), SetName.ND_TARGET.id(), true)), Reason.ND_SPOOF),
+            rule(List.of(Nft.eq(IP6_SADDR, "::")), null, new Nft.Return()),
+            vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "nd-router-solicit"),
+                new Nft.InNamedSet(List.of(IIFNAME, RS_OPT), SetName.ND_LLA.id(), true)), Reason.LLA_SPOOF),
+            vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "nd-neighbor-advert"), false),
+                new Nft.InNamedSet(List.of(IIFNAME, ND_OPT), SetName.ND_LLA.id(), true)), Reason.LLA_SPOOF))),
         // RA-guard evasion (RFC 7113): with enough extension headers behind a fragment header the
         // ICMPv6 header lands in the second fragment and "icmpv6 type" silently does not match.
         // So ND/MLD must never be fragmented (RFC 6980) and a first fragment must hold the first
@@ -176,7 +205,16 @@ public final class NftPolicy {
         new Nft.Chain("vmarp", Optional.empty(), List.of(
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), SetName.ARP_OK.id(), false)), null, accept()),
             forgedMac,
-            vmDrop(List.of(), Reason.ARP_SPOOF))));
+            vmDrop(List.of(), Reason.ARP_SPOOF))),
+        // Fail closed without knowing the bridges: every frame towards a port the inventory names
+        // (a VM's tap, a trusted port) must come from a port it names. The forward hook sees both
+        // ports, for flooded frames once per output port. Ports outside the inventory on a guarded
+        // bridge, plugged in while no agent runs, get nothing to the VMs; ports of other bridges
+        // are never the output of a frame from a named port, so they are not touched. The common
+        // frame, from a named port, costs one lookup.
+        new Nft.Chain("forward", Optional.of(new Nft.Hook("filter", "forward", -200, "accept")), List.of(
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), SetName.NAMED_PORTS.id(), true),
+                new Nft.InNamedSet(List.of(OIFNAME), SetName.NAMED_PORTS.id(), false)), Reason.UNKNOWN_PORT.id(), drop()))));
     var ethertype = new Nft.Set(SetName.ETHERTYPE.id(), List.of(ETHER_TYPE), false, true, List.of(
         new Nft.Element(List.of("ip"), Optional.of(new Nft.Jump("vm4"))),
         new Nft.Element(List.of("ip6"), Optional.of(new Nft.Jump("vm6"))),
@@ -194,6 +232,10 @@ public final class NftPolicy {
   static Nft.Table routed(HostPolicy policy) {
     var elements = new SetElements();
     var natSources = new ArrayList<Nft.Element>();
+    // Who may reach the routed VMs at all: their taps, the uplink, the host's trusted interfaces.
+    var reach = new ArrayList<Nft.Element>();
+    policy.host().uplink().ifPresent(u -> reach.add(Nft.Element.of(ifname(u))));
+    policy.host().trustedInterfaces().forEach(t -> reach.add(Nft.Element.of(ifname(t))));
     for (var routed : policy.routed()) {
       var net = routed.network();
       // The network's prefix and its VMs' routed IPv4 prefixes leave through one NAT rule;
@@ -203,6 +245,7 @@ public final class NftPolicy {
     }
     natSources.addAll(elements.of(SetName.NAT4));
     var taps = elements.of(SetName.ROUTED_TAPS);
+    reach.addAll(elements.of(SetName.ROUTED_REACH));
     var r4 = elements.of(SetName.R4_ADDR);
     var r4net = elements.of(SetName.R4_NET);
     var r6 = elements.of(SetName.R6_ADDR);
@@ -215,6 +258,7 @@ public final class NftPolicy {
     }
     var sets = List.of(
         new Nft.Set(SetName.ROUTED_TAPS.id(), List.of(IIFNAME), false, false, taps),
+        new Nft.Set(SetName.ROUTED_REACH.id(), List.of(IIFNAME), false, false, reach),
         new Nft.Set(SetName.R4_ADDR.id(), List.of(IIFNAME, IP_SADDR), false, false, r4),
         new Nft.Set(SetName.R4_NET.id(), List.of(IIFNAME, IP_SADDR), true, false, r4net),
         new Nft.Set(SetName.R6_ADDR.id(), List.of(IIFNAME, IP6_SADDR), false, false, r6),
@@ -258,6 +302,13 @@ public final class NftPolicy {
         // The host is not the VMs' playground: ICMP, the network's host-services, and TCP segments
         // that cannot open a connection (replies to the host's own). Stateless, so the host input
         // policy does not switch conntrack on for every packet.
+        // Closed by default: a packet routed to a VM's tap must come from a routed tap, the uplink or
+        // a trusted interface. A tap no inventory names, whatever its rp_filter, reaches no VM. The
+        // common packet, from one of those, costs one lookup; bridged frames (br_netfilter) have
+        // the bridge as output, never a routed tap.
+        new Nft.Chain("forward", Optional.of(new Nft.Hook("filter", "forward", 0, "accept")), List.of(
+            rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), SetName.ROUTED_REACH.id(), true),
+                new Nft.InNamedSet(List.of(OIFNAME), SetName.ROUTED_TAPS.id(), false)), Reason.UNKNOWN_PORT.id(), drop()))),
         new Nft.Chain("input", Optional.of(new Nft.Hook("filter", "input", 0, "accept")), List.of(
             rule(List.of(new Nft.InNamedSet(List.of(IIFNAME), SetName.ROUTED_TAPS.id(), false)), null, new Nft.Jump("routed_input")))),
         new Nft.Chain("routed_input", Optional.empty(), List.of(
@@ -297,7 +348,11 @@ public final class NftPolicy {
       case BridgedNetwork b -> {
         String mac = p.macText();
         add(m, SetName.PORT_VERDICT, new Nft.Element(List.of(tap), Optional.of(new Nft.Jump("from_vm"))));
+        add(m, SetName.NAMED_PORTS, Nft.Element.of(tap));
         add(m, SetName.PORT_MAC, Nft.Element.of(tap, mac));
+        add(m, SetName.DHCP_MAC, Nft.Element.of(tap, macHex(p, "")));
+        add(m, SetName.ND_LLA, Nft.Element.of(tap, macHex(p, "0101")));  // source link-layer address option
+        add(m, SetName.ND_LLA, Nft.Element.of(tap, macHex(p, "0201")));  // target link-layer address option
         for (var a : p.exactSources(true)) {
           add(m, SetName.IP4_ADDR, Nft.Element.of(tap, mac, addr(a)));
           add(m, SetName.ARP_OK, Nft.Element.of(tap, mac, mac, addr(a)));
@@ -312,6 +367,7 @@ public final class NftPolicy {
       }
       case RoutedNetwork r -> {
         add(m, SetName.ROUTED_TAPS, Nft.Element.of(tap));
+        add(m, SetName.ROUTED_REACH, Nft.Element.of(tap));
         p.exactSources(true).forEach(a -> add(m, SetName.R4_ADDR, Nft.Element.of(tap, addr(a))));
         p.prefixes(true).forEach(a -> add(m, SetName.R4_NET, Nft.Element.of(tap, addr(a))));
         p.exactSources(false).forEach(a -> add(m, SetName.R6_ADDR, Nft.Element.of(tap, addr(a))));
@@ -383,6 +439,11 @@ public final class NftPolicy {
 
   static String addr(IPAddress a) {
     return AddressPlan.text(a);
+  }
+
+  /** The port's MAC as a raw-payload integer, after {@code prefix} (hex digits: an option's type and length). */
+  static String macHex(Port p, String prefix) {
+    return "0x" + prefix + java.util.HexFormat.of().formatHex(p.mac().getBytes());
   }
 
   /** An IPv6 address as the 128-bit integer raw-payload sets hold. */
