@@ -136,7 +136,6 @@ final class TableDiff {
           return new Nft.Element(key, e.verdict());
         })
         .distinct()
-        .sorted(Comparator.comparing(NftText::element))
         .toList();
     // A set is declared by type: which field of that type a rule looks it up by is the rule's business.
     var key = s.key().stream().map(TableDiff::representative).toList();
