@@ -23,15 +23,19 @@ import netfence.policy.Port;
  * a set-element change.
  *
  * <p>The common packet (IPv4 or IPv6 unicast from a VM's own address) costs
- * the port verdict-map lookup, the ethertype dispatch, a few constant
- * compares (DHCP/RA/query drops) and one hash lookup of (port, MAC, source).
- * MAC checks happen only on the way to a drop, to name the reason.
+ * one hash lookup of (port, MAC, source), a few constant compares
+ * (DHCP/RA/query drops) and, when forwarded, one lookup of its input port in
+ * {@code named_ports}. MAC checks happen only on the way to a drop, to name
+ * the reason.
  *
- * <p>{@code foreign_ports} holds the ports of guarded bridges that are not in
- * the inventory. This kernel family has no {@code meta ibrname} in the bridge
- * family (CONFIG_NFT_BRIDGE_META), so the set cannot be written from the
- * model alone: compile leaves it empty and apply fills it from the bridges'
- * actual ports.
+ * <p>What the inventory does not name gets nothing, by construction: the
+ * bridge table's forward hook drops frames towards a named port (VM tap,
+ * trusted port) from any other port, and the inet table's forward hook drops
+ * packets towards a routed tap from anything but a routed tap, the uplink or
+ * a trusted interface. {@code foreign_ports} additionally holds the ports of
+ * guarded bridges that apply found outside the inventory (this kernel has no
+ * {@code meta ibrname} in the bridge family, so that set cannot be written
+ * from the model alone: compile leaves it empty).
  */
 public final class NftPolicy {
   /** Drop reasons, one named counter each (bridge table). */
