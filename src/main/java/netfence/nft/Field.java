@@ -30,12 +30,16 @@ public enum Field {
    */
   ND_TARGET("@th,64,128", ""),
   /**
-   * The first option of a neighbour solicitation or advertisement (after the 16-byte target):
-   * its type, its length and a link-layer address's 6 bytes, as one 64-bit integer.
+   * The type and length of the first option of a neighbour solicitation or advertisement (after
+   * the 16-byte target): {@code 0x0101} or {@code 0x0201} for a link-layer address option.
    */
-  ND_OPT("@th,192,64", ""),
-  /** The first option of a router solicitation (after 4 reserved bytes), as {@link #ND_OPT}. */
-  RS_OPT("@th,64,64", ""),
+  ND_OPT_HEAD("@th,192,16", ""),
+  /** The link-layer address in that first option, 48 bits. */
+  ND_OPT_LLA("@th,208,48", ""),
+  /** The type and length of the first option of a router solicitation (after 4 reserved bytes). */
+  RS_OPT_HEAD("@th,64,16", ""),
+  /** The link-layer address in that first option, 48 bits. */
+  RS_OPT_LLA("@th,80,48", ""),
   /** The client hardware address of a DHCPv4 message ({@code chaddr}, 28 bytes into the UDP payload), 48 bits. */
   DHCP_CHADDR("@th,288,48", ""),
   /** Whether an IPv6 fragment header is present ({@code exthdr frag exists}). */

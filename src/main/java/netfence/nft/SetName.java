@@ -19,8 +19,7 @@ public enum SetName {
   IP6_NET("ip6_net"),
   ND_TARGET("nd_target"),
   ARP_OK("arp_ok"),
-  ND_LLA("nd_lla"),
-  DHCP_MAC("dhcp_mac"),
+  PORT_LLA("port_lla"),
   ETHERTYPE("ethertype"),
   // inet
   ROUTED_TAPS("routed_taps"),

@@ -271,7 +271,7 @@ public final class Evaluator {
       case ICMP_TYPE -> v4 && p.l4() == Packet.ICMP ? p.type() : null;
       case ICMPV6_TYPE -> v6 && transport && p.l4() == Packet.ICMPV6 ? p.type() : null;
       case IGMP_TYPE -> v4 && p.l4() == Packet.IGMP ? p.type() : null;
-      case ND_OPT, RS_OPT, DHCP_CHADDR -> raw(f, p);
+      case ND_OPT_HEAD, ND_OPT_LLA, RS_OPT_HEAD, RS_OPT_LLA, DHCP_CHADDR -> raw(f, p);
       case ND_TARGET -> v6 && transport && p.l4() == Packet.ICMPV6 && p.target().isPresent() ? p.target().get().getValue() : null;
       // A first fragment without its upper-layer header: the kernel still names the protocol of the
       // last extension header (meta l4proto), but loads from the transport header fail.

@@ -109,9 +109,7 @@ class HostApplyKernelTest {
           "nft: add element bridge netfence arp_ok { " + vm4 + " . 02:00:f0:a9:c4:51 . 198.51.100.14 }",
           "nft: add element bridge netfence arp_ok { " + vm4 + " . 02:00:f0:a9:c4:51 . 0.0.0.0 }",
           "nft: add element bridge netfence named_ports { \"tap4\" }",
-          "nft: add element bridge netfence nd_lla { \"tap4\" . 0x01010200f0a9c451 }",
-          "nft: add element bridge netfence nd_lla { \"tap4\" . 0x02010200f0a9c451 }",
-          "nft: add element bridge netfence dhcp_mac { \"tap4\" . 0x0200f0a9c451 }",
+          "nft: add element bridge netfence port_lla { \"tap4\" . 0x0200f0a9c451 }",
           "ip: link set tap4 master br100",
           "ip: link set tap4 up");
       assertThat(tableHandle(ns, "bridge")).as("elements changed in place, the table was not reloaded").isEqualTo(handle);

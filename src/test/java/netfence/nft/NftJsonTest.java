@@ -32,7 +32,7 @@ class NftJsonTest {
     assertThat(bridge.counters()).startsWith("forged_mac", "forged_src").contains("frag_evasion", "lla_spoof", "dhcp_chaddr").hasSize(12);
     assertThat(bridge.sets()).extracting(Nft.Set::name).startsWith(
         "port_verdict", "named_ports", "foreign_ports", "port_mac", "ip4_addr", "ip4_net", "ip6_addr", "ip6_net", "nd_target", "arp_ok",
-        "nd_lla", "dhcp_mac", "ethertype")
+        "port_lla", "ethertype")
         .contains("vm_forged_src", "vm_ra");
     assertThat(bridge.set("vm_ra").orElseThrow().data()).isEqualTo(Nft.Data.COUNTER);
     // An element the packet path made, with its count: read by its key.
@@ -88,7 +88,7 @@ class NftJsonTest {
         new Nft.Rule(List.of(), Optional.empty(), Optional.of(new Nft.CountIn(List.of(IIFNAME), "vm_rogue_dhcp"))),
         new Nft.Rule(List.of(), Optional.of("rogue_dhcp"), Optional.of(new Nft.Drop())));
     // the dependency nft could not hide is kept as the kernel has it
-    assertThat(vm4.get(1).matches()).containsExactly(Nft.eq(UDP_DPORT, "67"), new Nft.InNamedSet(List.of(IIFNAME, DHCP_CHADDR), "dhcp_mac", true));
+    assertThat(vm4.get(1).matches()).containsExactly(Nft.eq(UDP_DPORT, "67"), new Nft.InNamedSet(List.of(IIFNAME, DHCP_CHADDR), "port_lla", true));
     assertThat(vm4.get(2).matches()).containsExactly(Nft.eq(ETHER_TYPE, "ip"), Nft.eq(IGMP_TYPE, "membership-query"));
     assertThat(vm4.get(4).matches()).containsExactly(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true));
     var frag = bridge.chain("vm6_frag").orElseThrow().rules();

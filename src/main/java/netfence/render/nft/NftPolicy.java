@@ -115,8 +115,9 @@ public final class NftPolicy {
         new Nft.Set(SetName.IP6_NET.id(), List.of(IIFNAME, ETHER_SADDR, IP6_SADDR), true, false, ip6net),
         new Nft.Set(SetName.ND_TARGET.id(), List.of(IIFNAME, ETHER_SADDR, ND_TARGET), false, false, ndTargets),
         new Nft.Set(SetName.ARP_OK.id(), List.of(IIFNAME, ETHER_SADDR, ARP_SHA, ARP_SPA), false, false, arp),
-        new Nft.Set(SetName.ND_LLA.id(), List.of(IIFNAME, ND_OPT), false, false, elements.of(SetName.ND_LLA)),
-        new Nft.Set(SetName.DHCP_MAC.id(), List.of(IIFNAME, DHCP_CHADDR), false, false, elements.of(SetName.DHCP_MAC)));
+        // The port's MAC as a 48-bit integer, for the link-layer addresses a VM writes inside its
+        // payload (NDP options, DHCP chaddr): one element per port serves every such check.
+        new Nft.Set(SetName.PORT_LLA.id(), List.of(IIFNAME, ND_OPT_LLA), false, false, elements.of(SetName.PORT_LLA)));
     var counters = BRIDGE_COUNTERS;
 
     var forgedMac = vmDrop(List.of(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), SetName.PORT_MAC.id(), true)), Reason.FORGED_MAC);
@@ -138,7 +139,7 @@ public final class NftPolicy {
         null, new Nft.Jump("vm_nd"));
     // A DHCPv4 client message must name the port's own MAC as its client (chaddr): no leases in another's name.
     var chaddr = vmDrop(List.of(Nft.eq(UDP_DPORT, "67"),
-        new Nft.InNamedSet(List.of(IIFNAME, DHCP_CHADDR), SetName.DHCP_MAC.id(), true)), Reason.DHCP_CHADDR);
+        new Nft.InNamedSet(List.of(IIFNAME, DHCP_CHADDR), SetName.PORT_LLA.id(), true)), Reason.DHCP_CHADDR);
     var ok4 = new ArrayList<>(List.of(dhcp4, chaddr, igmp));
     ok4.addAll(pass);
     var ok6 = new ArrayList<>(List.of(frag, ra, mld, dhcp6, nd));
@@ -182,19 +183,23 @@ public final class NftPolicy {
             vmDrop(List.of(), Reason.FORGED_SRC))),
         new Nft.Chain("pass", Optional.empty(), pass),
         // What a VM's RS, NS and NA announce. A NA must be for one of its own addresses. The first
-        // option, where there is one, must be its own link-layer address option (type 1 or 2,
-        // length 1, the port's MAC): a NA with another VM's MAC as target link-layer address would
+        // option, where there is one, must be a link-layer address option (type 1 or 2, length 1)
+        // carrying the port's MAC: a NA with another VM's MAC as target link-layer address would
         // poison the neighbours' caches. A message whose first option is something else is refused
         // too, so a link-layer option cannot hide behind another one (Linux uses the first one it
-        // finds). From :: (DAD) no link-layer option is allowed by RFC 4861, and receivers ignore it.
+        // finds). A message without options has nothing to load there and passes. From :: (DAD)
+        // no link-layer option is allowed by RFC 4861, and receivers ignore it.
         new Nft.Chain("vm_nd", Optional.empty(), List.of(
             vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "nd-neighbor-advert"),
                 new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR, ND_TARGET), SetName.ND_TARGET.id(), true)), Reason.ND_SPOOF),
             rule(List.of(Nft.eq(IP6_SADDR, "::")), null, new Nft.Return()),
+            vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "nd-router-solicit"), new Nft.InSet(RS_OPT_HEAD, LLA_OPTIONS, true)), Reason.LLA_SPOOF),
             vmDrop(List.of(Nft.eq(ICMPV6_TYPE, "nd-router-solicit"),
-                new Nft.InNamedSet(List.of(IIFNAME, RS_OPT), SetName.ND_LLA.id(), true)), Reason.LLA_SPOOF),
+                new Nft.InNamedSet(List.of(IIFNAME, RS_OPT_LLA), SetName.PORT_LLA.id(), true)), Reason.LLA_SPOOF),
             vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "nd-neighbor-advert"), false),
-                new Nft.InNamedSet(List.of(IIFNAME, ND_OPT), SetName.ND_LLA.id(), true)), Reason.LLA_SPOOF))),
+                new Nft.InSet(ND_OPT_HEAD, LLA_OPTIONS, true)), Reason.LLA_SPOOF),
+            vmDrop(List.of(new Nft.InSet(ICMPV6_TYPE, List.of("nd-neighbor-solicit", "nd-neighbor-advert"), false),
+                new Nft.InNamedSet(List.of(IIFNAME, ND_OPT_LLA), SetName.PORT_LLA.id(), true)), Reason.LLA_SPOOF))),
         // RA-guard evasion (RFC 7113): with enough extension headers behind a fragment header the
         // ICMPv6 header lands in the second fragment and "icmpv6 type" silently does not match.
         // So ND/MLD must never be fragmented (RFC 6980) and a first fragment must hold the first
@@ -354,9 +359,7 @@ public final class NftPolicy {
         add(m, SetName.PORT_VERDICT, new Nft.Element(List.of(tap), Optional.of(new Nft.Jump("from_vm"))));
         add(m, SetName.NAMED_PORTS, Nft.Element.of(tap));
         add(m, SetName.PORT_MAC, Nft.Element.of(tap, mac));
-        add(m, SetName.DHCP_MAC, Nft.Element.of(tap, macHex(p, "")));
-        add(m, SetName.ND_LLA, Nft.Element.of(tap, macHex(p, "0101")));  // source link-layer address option
-        add(m, SetName.ND_LLA, Nft.Element.of(tap, macHex(p, "0201")));  // target link-layer address option
+        add(m, SetName.PORT_LLA, Nft.Element.of(tap, macHex(p)));
         for (var a : p.exactSources(true)) {
           add(m, SetName.IP4_ADDR, Nft.Element.of(tap, mac, addr(a)));
           add(m, SetName.ARP_OK, Nft.Element.of(tap, mac, mac, addr(a)));
@@ -445,10 +448,13 @@ public final class NftPolicy {
     return AddressPlan.text(a);
   }
 
-  /** The port's MAC as a raw-payload integer, after {@code prefix} (hex digits: an option's type and length). */
-  static String macHex(Port p, String prefix) {
-    return "0x" + prefix + java.util.HexFormat.of().formatHex(p.mac().getBytes());
+  /** The port's MAC as the 48-bit integer raw-payload sets hold. */
+  static String macHex(Port p) {
+    return "0x" + java.util.HexFormat.of().formatHex(p.mac().getBytes());
   }
+
+  /** The type and length of a source (1) or target (2) link-layer address option, length 1 (8 bytes). */
+  private static final List<String> LLA_OPTIONS = List.of("0x0101", "0x0201");
 
   /** An IPv6 address as the 128-bit integer raw-payload sets hold. */
   static String hex128(IPAddress a) {

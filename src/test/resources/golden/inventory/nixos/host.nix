@@ -176,17 +176,8 @@
       			"v343a-0" . 02:00:f0:a9:c4:4f . 02:00:f0:a9:c4:4f . 0.0.0.0
       		}
       	}
-      	set nd_lla {
-      		typeof iifname . @th,192,64
-      		elements = {
-      			"tap1" . 0x01010200f0a9c44e,
-      			"tap1" . 0x02010200f0a9c44e,
-      			"v343a-0" . 0x01010200f0a9c44f,
-      			"v343a-0" . 0x02010200f0a9c44f
-      		}
-      	}
-      	set dhcp_mac {
-      		typeof iifname . @th,288,48
+      	set port_lla {
+      		typeof iifname . @th,208,48
       		elements = {
       			"tap1" . 0x0200f0a9c44e,
       			"v343a-0" . 0x0200f0a9c44f
@@ -276,7 +267,7 @@
       	}
       	chain ok4 {
       		udp sport 67 jump drop_rogue_dhcp
-      		udp dport 67 iifname . @th,288,48 != @dhcp_mac jump drop_dhcp_chaddr
+      		udp dport 67 iifname . @th,288,48 != @port_lla jump drop_dhcp_chaddr
       		igmp type membership-query jump drop_mcast_query
       		notrack
       		accept
@@ -300,7 +291,7 @@
       	}
       	chain vm4 {
       		udp sport 67 jump drop_rogue_dhcp
-      		udp dport 67 iifname . @th,288,48 != @dhcp_mac jump drop_dhcp_chaddr
+      		udp dport 67 iifname . @th,288,48 != @port_lla jump drop_dhcp_chaddr
       		igmp type membership-query jump drop_mcast_query
       		iifname . ether saddr . ip saddr @ip4_net jump pass
       		iifname . ether saddr != @port_mac jump drop_forged_mac
@@ -325,8 +316,10 @@
       	chain vm_nd {
       		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
       		ip6 saddr :: return
-      		icmpv6 type nd-router-solicit iifname . @th,64,64 != @nd_lla jump drop_lla_spoof
-      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } iifname . @th,192,64 != @nd_lla jump drop_lla_spoof
+      		icmpv6 type nd-router-solicit @th,64,16 != { 0x0101, 0x0201 } jump drop_lla_spoof
+      		icmpv6 type nd-router-solicit iifname . @th,80,48 != @port_lla jump drop_lla_spoof
+      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } @th,192,16 != { 0x0101, 0x0201 } jump drop_lla_spoof
+      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } iifname . @th,208,48 != @port_lla jump drop_lla_spoof
       	}
       	chain vm6_frag {
       		frag frag-off != 0 return
