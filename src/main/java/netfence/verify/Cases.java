@@ -143,6 +143,8 @@ public final class Cases {
       String whose = victim.map(v -> "VM " + v.vm() + "'s MAC ").orElse("another MAC ");
       c.add("NDP advertisement for own " + ll + " with " + whose + "as target link-layer address", BLOCK,
           Packet.icmp(mac, BROADCAST, ll, allNodes, 136, Optional.of(ll)).withLla(Optional.of(otherMac)));
+      c.add("NDP advertisement for own " + ll + " with " + whose + "as target link-layer address behind another option", BLOCK,
+          Packet.icmp(mac, BROADCAST, ll, allNodes, 136, Optional.of(ll)).withLla(Optional.of(otherMac)).withLlaBehindAnotherOption());
       c.add("neighbour solicitation with " + whose + "as source link-layer address", BLOCK,
           Packet.icmp(mac, BROADCAST, ll, allNodes, 135, Optional.of(unknown6)).withLla(Optional.of(otherMac)));
       c.add("router solicitation with " + whose + "as source link-layer address", BLOCK,

@@ -161,6 +161,11 @@ public final class Frames {
     }
     if (ndOptions(p)) {
       p.lla().ifPresent(lla -> {
+        if (p.llaBehindOther()) {
+          b.write(253); // an experimental option (RFC 4727) that looks like a link-layer option: own MAC
+          b.write(1);
+          b.writeBytes(mac(p.srcMac()));
+        }
         b.write(p.type() == 136 ? 2 : 1); // target / source link-layer address option
         b.write(1);
         b.writeBytes(mac(lla));

@@ -77,6 +77,21 @@ class EvaluatorTest {
   }
 
   @Test
+  void withoutTheFirstOptionCheckALinkLayerOptionHidesBehindAnother() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var tables = new ArrayList<Nft.Table>();
+    for (var t : NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT))) {
+      var chains = t.chains().stream().map(c -> new Nft.Chain(c.name(), c.hook(), c.rules().stream()
+          .filter(r -> r.matches().stream().noneMatch(m -> m instanceof Nft.InSet s && s.field() == netfence.nft.Field.ND_OPT_HEAD))
+          .toList())).toList();
+      tables.add(new Nft.Table(t.family(), t.name(), t.counters(), t.sets(), chains));
+    }
+    var m = run(tables, policy);
+    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK).extracting(r -> r.c().name()).isNotEmpty()
+        .allMatch(n -> n.endsWith("behind another option"));
+  }
+
+  @Test
   void withoutTheRoutedForwardCheckAStrayTapReachesTheVms() {
     var policy = policy(Path.of("examples/microvm-routed.yaml"));
     var tables = NftPolicy.tables(policy, List.of());
