@@ -81,16 +81,16 @@ final class DropCounts implements AutoCloseable {
     boolean ok = true;
     try {
       // Straight from the kernel: nft's own listing of counters loads every set element first.
-      for (var c : counters.read(NftPolicy.TABLE)) {
+      for (var c : counters.read(netfence.nft.Nft.TABLE)) {
         families.add(c.family());
         out.add(new Count(c.family(), c.name(), Optional.empty(), c.packets()));
       }
       for (String family : families) {
-        for (String reason : NftPolicy.vmReasons(family)) {
-          for (JsonNode set : list("list set " + family + " " + NftPolicy.TABLE + " " + NftPolicy.countedSet(reason), "set")) {
+        for (var reason : NftPolicy.vmReasons(netfence.nft.Family.of(family))) {
+          for (JsonNode set : list("list set " + family + " " + netfence.nft.Nft.TABLE + " " + netfence.nft.SetName.counted(reason).id(), "set")) {
             for (JsonNode e : set.path("elem")) {
               JsonNode elem = e.path("elem");
-              out.add(new Count(family, reason, Optional.of(elem.path("val").asText()), elem.path("counter").path("packets").asLong()));
+              out.add(new Count(family, reason.id(), Optional.of(elem.path("val").asText()), elem.path("counter").path("packets").asLong()));
             }
           }
         }

@@ -23,13 +23,19 @@ final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--host", required = true, paramLabel = "H", description = "the host to apply")
   String host;
 
-  @Option(names = "--dry-run", description = "print what would change (the nft commands and ip batch lines); change nothing")
+  @Option(names = "--dry-run", description = "print what would change (every change, the nft commands and ip batch lines); change nothing")
   boolean dryRun;
+
+  @Option(names = {"-v", "--verbose"}, description = "print every change and every note (by default: a summary by kind)")
+  boolean verbose;
 
   @Option(names = "--watch", description = {
       "after applying, keep running: when anyone else changes nftables (a flush ruleset, a firewall restart, a hand edit),",
       "notice it from the kernel's nftables events and restore netfence's tables, logging what was restored"})
   boolean watch;
+
+  /** Notes printed without --verbose: a few say what kind they are; thousands would bury the summary. */
+  private static final int NOTES_SHOWN = 5;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -42,8 +48,13 @@ final class ApplyCommand implements Callable<Integer> {
     if (Inventories.host(inv.get(), host, err).isEmpty()) return Main.FAILED;
     try {
       var report = HostApply.apply(Netns.current(), inv.get(), host, dryRun);
-      report.notes().forEach(n -> err.println("note: " + n));
-      report.changes().forEach(out::println);
+      boolean all = verbose || dryRun;
+      var notes = report.notes();
+      int shown = all ? notes.size() : Math.min(notes.size(), NOTES_SHOWN);
+      notes.subList(0, shown).forEach(n -> err.println("note: " + n));
+      if (shown < notes.size()) err.printf("note: and %,d more (--verbose prints them)%n", notes.size() - shown);
+      if (all) report.changes().forEach(out::println);
+      else if (report.changed()) out.println(report.summary().text());
       if (dryRun && report.changed()) {
         if (!report.nftScript().isEmpty()) out.printf("%n# nft -f - would read:%n%s", report.nftScript());
         if (!report.ipBatch().isEmpty()) out.printf("%n# ip -batch - would read:%n%s%n", String.join("\n", report.ipBatch()));

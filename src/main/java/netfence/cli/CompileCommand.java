@@ -32,7 +32,7 @@ final class CompileCommand implements Callable<Integer> {
     if (inv.isEmpty()) return Main.FAILED;
     if (Inventories.host(inv.get(), host, err).isEmpty()) return Main.FAILED;
     int systemd = systemdVersion != null ? systemdVersion : SystemdVersion.installed().orElse(252);
-    var artefacts = netfence.render.Artefacts.of(inv.get(), host, new netfence.render.Artefacts.Options(systemd));
+    var artefacts = netfence.render.Artefacts.of(inv.get(), host, new netfence.render.networkd.NetworkdOptions(systemd));
     artefacts.writeTo(out);
     spec.commandLine().getOut().printf("wrote %d file(s) for host %s under %s%n", artefacts.files().size(), host, out);
     return 0;

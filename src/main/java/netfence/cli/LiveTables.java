@@ -4,11 +4,12 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import netfence.dataplane.NftSession;
-import netfence.render.nft.Nft;
-import netfence.render.nft.NftPolicy;
+import netfence.nft.Family;
+import netfence.nft.Nft;
+import netfence.nft.NftJson;
+import netfence.nft.SetName;
 import netfence.verify.Case;
 import netfence.verify.Cases;
-import netfence.verify.NftJson;
 
 /** netfence's tables read back from the kernel for {@code verify --live}. */
 final class LiveTables {
@@ -17,14 +18,14 @@ final class LiveTables {
   /** netfence's own tables; other tables are named as not evaluated (they are the operator's). */
   static List<Nft.Table> read(NftSession nft, PrintWriter out) {
     var tables = new ArrayList<Nft.Table>();
-    for (String family : List.of("bridge", "inet")) {
-      var r = nft.json("list table " + family + " " + NftPolicy.TABLE);
+    for (Family family : List.of(Family.BRIDGE, Family.INET)) {
+      var r = nft.json("list table " + family.nft() + " " + Nft.TABLE);
       if (r.ok()) tables.addAll(NftJson.read(r.output()));
     }
     var all = nft.json("list tables");
     if (all.ok()) {
       for (var t : NftJson.read(all.output())) {
-        if (!t.name().equals(NftPolicy.TABLE)) out.printf("note: table %s %s is not netfence's and is not evaluated%n", t.family(), t.name());
+        if (!t.name().equals(Nft.TABLE)) out.printf("note: table %s %s is not netfence's and is not evaluated%n", t.family(), t.name());
       }
     }
     if (tables.isEmpty()) out.println("note: netfence has no table in this namespace; run netfence apply first");
@@ -37,7 +38,7 @@ final class LiveTables {
    * are left out and the output says so.
    */
   static List<Case> withLiveForeignPort(List<Case> cases, List<Nft.Table> tables, PrintWriter out) {
-    var foreign = tables.stream().filter(t -> t.family().equals("bridge")).flatMap(t -> t.set("foreign_ports").stream())
+    var foreign = tables.stream().filter(t -> t.family() == Family.BRIDGE).flatMap(t -> t.set(SetName.FOREIGN_PORTS.id()).stream())
         .flatMap(s -> s.elements().stream()).map(e -> e.key().getFirst().replace("\"", "")).findFirst();
     var result = new ArrayList<Case>();
     for (var c : cases) {

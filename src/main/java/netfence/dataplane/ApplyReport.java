@@ -6,11 +6,12 @@ import java.util.List;
  * What an apply changed, or with {@code dryRun} would change: one
  * human-readable line per change ({@code nft: add element ...},
  * {@code ip: route replace ...}, {@code sysctl: net.ipv4.ip_forward=1}),
- * notes that are not changes (a tap that does not exist yet, a loose
- * {@code rp_filter}), and the exact input sent (or that would be sent) to
- * {@code nft -f} and {@code ip -batch}.
+ * the same counted by kind ({@link Summary}), notes that are not changes
+ * (a tap that does not exist yet, a loose {@code rp_filter}), and the exact
+ * input sent (or that would be sent) to {@code nft -f} and {@code ip -batch}.
  */
-public record ApplyReport(boolean dryRun, List<String> changes, List<String> notes, String nftScript, List<String> ipBatch) {
+public record ApplyReport(boolean dryRun, List<String> changes, List<String> notes, String nftScript, List<String> ipBatch,
+    Summary summary) {
   public ApplyReport {
     changes = List.copyOf(changes);
     notes = List.copyOf(notes);

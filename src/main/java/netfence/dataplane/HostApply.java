@@ -2,10 +2,15 @@ package netfence.dataplane;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
-import netfence.render.nft.Nft;
+import netfence.nft.Family;
+import netfence.nft.Nft;
 import netfence.render.nft.NftPolicy;
 
 /**
@@ -60,13 +65,38 @@ public final class HostApply {
   }
 
   static ApplyReport apply(Netns ns, NftSession session, Inventory inv, String host, boolean dryRun, Seams seams) {
-    HostPolicy policy = HostPolicy.of(inv, host);
-    LinkState links = LinkState.read(ns);
-    LinkPlan linkPlan = LinkPlan.of(policy, links);
-    List<Nft.Table> desired = seams.desired().apply(NftPolicy.tables(policy, linkPlan.foreignPorts()));
-    NftPlan nft = NftPlan.of(desired, NftState.read(session));
-    RoutedPlan routed = RoutedPlan.of(policy, links, RouteState.read(ns));
-    Sysctls sysctls = Sysctls.plan(ns, policy, links);
+    // The reads are independent processes (and the nft session's own thread): run them at once.
+    // Every plan indexes what it read by key, so the whole apply is linear in the inventory.
+    try (var reads = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<LinkState> linksRead = reads.submit(() -> LinkState.read(ns));
+      Future<RouteState> routesRead = reads.submit(() -> RouteState.read(ns));
+      Future<Map<Family, NftState.Live>> nftRead = reads.submit(() -> NftState.read(session));
+      HostPolicy policy = HostPolicy.of(inv, host);
+      LinkState links = get(linksRead);
+      Future<Sysctls> sysctlsRead = reads.submit(() -> Sysctls.plan(ns, policy, links));
+      LinkPlan linkPlan = LinkPlan.of(policy, links);
+      List<Nft.Table> desired = seams.desired().apply(NftPolicy.tables(policy, linkPlan.foreignPorts()));
+      NftPlan nft = NftPlan.of(desired, get(nftRead));
+      RoutedPlan routed = RoutedPlan.of(policy, links, get(routesRead));
+      return write(ns, session, dryRun, seams, policy, links, linkPlan, nft, routed, get(sysctlsRead));
+    }
+  }
+
+  /** A read's result; its {@link ApplyException} as itself. */
+  private static <T> T get(Future<T> f) {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw new ApplyException("reading the namespace failed: " + e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApplyException("interrupted while reading the namespace");
+    }
+  }
+
+  private static ApplyReport write(Netns ns, NftSession session, boolean dryRun, Seams seams, HostPolicy policy, LinkState links,
+      LinkPlan linkPlan, NftPlan nft, RoutedPlan routed, Sysctls sysctls) {
 
     var batch = new ArrayList<String>(linkPlan.batch());
     batch.addAll(routed.batch());
@@ -79,7 +109,7 @@ public final class HostApply {
     if (!dryRun) {
       seams.beforeWrite().run();
       if (!nft.empty()) {
-        var r = session.run(nft.script());
+        var r = session.run(nft.commands());
         if (!r.ok()) throw new ApplyException("nft transaction failed, nothing was changed: " + r.error().strip());
       }
       if (!batch.isEmpty()) {
@@ -91,7 +121,7 @@ public final class HostApply {
       }
       sysctls.write(ns);
     }
-    return new ApplyReport(dryRun, changes, notes, nft.script(), batch);
+    return new ApplyReport(dryRun, changes, notes, nft.script(), batch, Summary.of(nft.commands(), batch, sysctls.writes().size()));
   }
 
   private static void missingPorts(HostPolicy policy, LinkState links, List<String> notes) {

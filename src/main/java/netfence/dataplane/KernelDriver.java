@@ -13,6 +13,10 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import netfence.model.Inventory;
 import netfence.policy.Port;
+import netfence.nft.Family;
+import netfence.nft.Nft;
+import netfence.nft.NftCommand;
+import netfence.nft.SetName;
 import netfence.render.nft.NftPolicy;
 
 /** The {@link Driver} of a real namespace: one in-process nft session, {@code ip} and {@code sysctl}. */
@@ -31,11 +35,11 @@ final class KernelDriver implements Driver {
 
   @Override
   public List<Optional<String>> elements(List<ElementChange> changes) {
-    var scripts = changes.stream().map(c -> VmUpdate.commands(c.from(), c.to())).toList();
-    String all = String.join("", scripts);
+    var each = changes.stream().map(c -> VmUpdate.commands(c.from(), c.to())).toList();
+    var all = each.stream().flatMap(List::stream).toList();
     if (all.isEmpty() || session.run(all).ok()) return changes.stream().map(c -> Optional.<String>empty()).toList();
     var out = new ArrayList<Optional<String>>();
-    for (String s : scripts) {
+    for (var s : each) {
       var r = s.isEmpty() ? new NftSession.Result(true, "", "") : session.run(s);
       out.add(r.ok() ? Optional.empty() : Optional.of(r.error().strip()));
     }
@@ -56,22 +60,26 @@ final class KernelDriver implements Driver {
 
   @Override
   public Optional<String> foreign(List<String> add, List<String> remove) {
-    var b = new StringBuilder();
-    String set = "bridge " + NftPolicy.TABLE + " foreign_ports";
-    if (!add.isEmpty()) b.append("add element ").append(set).append(" { ").append(quoted(add)).append(" }\n");
+    var unsafe = java.util.stream.Stream.concat(add.stream(), remove.stream()).filter(n -> !SAFE_NAME.matcher(n).matches()).toList();
+    if (!unsafe.isEmpty()) return Optional.of("port names nft cannot hold safely: " + unsafe + "; rename or remove them");
+    var commands = new ArrayList<NftCommand>();
+    if (!add.isEmpty()) commands.add(new NftCommand.AddElements(Family.BRIDGE, SetName.FOREIGN_PORTS, ports(add)));
     if (!remove.isEmpty()) {
       // add-then-delete: deleting what is not there would fail the transaction.
-      b.append("add element ").append(set).append(" { ").append(quoted(remove)).append(" }\n");
-      b.append("delete element ").append(set).append(" { ").append(quoted(remove)).append(" }\n");
+      commands.add(new NftCommand.AddElements(Family.BRIDGE, SetName.FOREIGN_PORTS, ports(remove)));
+      commands.add(new NftCommand.DeleteElements(Family.BRIDGE, SetName.FOREIGN_PORTS, ports(remove)));
     }
-    if (b.isEmpty()) return Optional.empty();
-    var r = session.run(b.toString());
+    if (commands.isEmpty()) return Optional.empty();
+    var r = session.run(commands);
     return r.ok() ? Optional.empty() : Optional.of(r.error().strip());
   }
 
-  private static String quoted(List<String> names) {
-    return String.join(", ", names.stream().map(NftPolicy::ifname).toList());
+  /** Port names as set elements (checked against the inventory's rule for interface names first). */
+  private static List<Nft.Element> ports(List<String> names) {
+    return names.stream().map(n -> Nft.Element.of(NftPolicy.ifname(n))).toList();
   }
+
+  private static final java.util.regex.Pattern SAFE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,15}");
 
   @Override
   public Synced sync(Inventory desired, String host) {
@@ -82,7 +90,7 @@ final class KernelDriver implements Driver {
 
   /** What foreign_ports holds (the sync fills it from the bridges as they are). */
   private Set<String> foreignPorts() {
-    var r = session.json("list set bridge " + NftPolicy.TABLE + " foreign_ports");
+    var r = session.json("list set bridge " + Nft.TABLE + " foreign_ports");
     var out = new HashSet<String>();
     if (!r.ok()) return out; // no bridge table on this host
     try {
@@ -107,8 +115,8 @@ final class KernelDriver implements Driver {
     if (now.isEmpty()) return Optional.of("cannot read netfence's tables");
     for (var e : shape.entrySet()) {
       String live = now.get().get(e.getKey());
-      if (live == null) return Optional.of("table " + e.getKey() + " " + NftPolicy.TABLE + " is missing");
-      if (!live.equals(e.getValue())) return Optional.of("table " + e.getKey() + " " + NftPolicy.TABLE + " was changed (chains, rules or sets)");
+      if (live == null) return Optional.of("table " + e.getKey() + " " + Nft.TABLE + " is missing");
+      if (!live.equals(e.getValue())) return Optional.of("table " + e.getKey() + " " + Nft.TABLE + " was changed (chains, rules or sets)");
     }
     return Optional.empty();
   }
@@ -130,7 +138,7 @@ final class KernelDriver implements Driver {
         for (JsonNode item : JSON.readTree(listing).path("nftables")) {
           item.fieldNames().forEachRemaining(kind -> {
             JsonNode o = item.get(kind);
-            if (!o.path("table").asText().equals(NftPolicy.TABLE)) return;
+            if (!o.path("table").asText().equals(Nft.TABLE)) return;
             out.computeIfAbsent(o.path("family").asText(), k -> new StringBuilder()).append(kind).append(' ').append(o.path("name").asText())
                 .append(' ').append(o.path("handle").asLong()).append('\n');
           });

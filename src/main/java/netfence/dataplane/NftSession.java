@@ -18,6 +18,11 @@ public interface NftSession extends AutoCloseable {
   /** Runs {@code commands} (nft syntax, several lines) as one transaction. */
   Result run(String commands);
 
+  /** Runs typed commands as one transaction, written by {@link netfence.nft.NftScript}; nothing for none. */
+  default Result run(java.util.List<netfence.nft.NftCommand> commands) {
+    return commands.isEmpty() ? new Result(true, "", "") : run(netfence.nft.NftScript.write(commands));
+  }
+
   /** Runs a listing command and returns its JSON ({@code nft -j}). */
   Result json(String command);
 

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import netfence.render.nft.Nft;
-import netfence.render.nft.NftPolicy;
-import netfence.verify.NftJson;
+import netfence.nft.Family;
+import netfence.nft.Nft;
+import netfence.nft.NftJson;
 
 /**
  * netfence's live tables, by family, read back with {@code nft -j list
@@ -21,16 +21,16 @@ final class NftState {
 
   private NftState() {}
 
-  static Map<String, Live> read(NftSession nft) {
+  static Map<Family, Live> read(NftSession nft) {
     var tables = nft.json("list tables");
     if (!tables.ok()) throw new ApplyException("nft -j list tables failed: " + tables.error().strip());
-    var out = new LinkedHashMap<String, Live>();
-    for (String family : netfenceFamilies(tables.output())) {
-      var r = nft.json("list table " + family + " " + NftPolicy.TABLE);
-      if (!r.ok()) throw new ApplyException("nft -j list table " + family + " " + NftPolicy.TABLE + " failed: " + r.error().strip());
+    var out = new LinkedHashMap<Family, Live>();
+    for (Family family : netfenceFamilies(tables.output())) {
+      var r = nft.json("list table " + family.nft() + " " + Nft.TABLE);
+      if (!r.ok()) throw new ApplyException("nft -j list table " + family.nft() + " " + Nft.TABLE + " failed: " + r.error().strip());
       try {
         var read = NftJson.read(r.output());
-        out.put(family, new Live(read.stream().filter(t -> t.name().equals(NftPolicy.TABLE)).findFirst(), Optional.empty()));
+        out.put(family, new Live(read.stream().filter(t -> t.name().equals(Nft.TABLE)).findFirst(), Optional.empty()));
       } catch (NftJson.NotRepresentable e) {
         out.put(family, new Live(Optional.empty(), Optional.of(e.getMessage())));
       }
@@ -38,12 +38,12 @@ final class NftState {
     return out;
   }
 
-  private static Iterable<String> netfenceFamilies(String json) {
+  private static Iterable<Family> netfenceFamilies(String json) {
     try {
-      var families = new java.util.ArrayList<String>();
+      var families = new java.util.ArrayList<Family>();
       for (JsonNode item : new ObjectMapper().readTree(json).path("nftables")) {
         JsonNode t = item.get("table");
-        if (t != null && t.path("name").asText().equals(NftPolicy.TABLE)) families.add(t.path("family").asText());
+        if (t != null && t.path("name").asText().equals(Nft.TABLE)) families.add(Family.of(t.path("family").asText()));
       }
       return families;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -29,18 +29,23 @@ final class RouteState {
       return protocol.equals(String.valueOf(PROTOCOL));
     }
 
-    /** Same destination, gateway and device: protocol and metric do not matter. */
-    boolean sameAs(Route o) {
-      return dst.equals(o.dst) && gateway.equals(o.gateway) && dev.equals(o.dev);
+    /** What makes two routes the same: destination, gateway and device (protocol and metric do not matter). */
+    Key key() {
+      return new Key(dst, gateway, dev);
     }
   }
 
+  /** A route's identity, for hash lookups: apply compares thousands of routes with thousands. */
+  record Key(String dst, Optional<String> gateway, String dev) {}
+
   private final Map<String, Set<String>> addresses;
   private final List<Route> routes;
+  private final Set<Key> keys = new HashSet<>();
 
   RouteState(Map<String, Set<String>> addresses, List<Route> routes) {
     this.addresses = addresses;
     this.routes = List.copyOf(routes);
+    for (var r : this.routes) keys.add(r.key());
   }
 
   static RouteState read(Netns ns) {
@@ -79,11 +84,13 @@ final class RouteState {
   }
 
   boolean hasRoute(Route r) {
-    return routes.stream().anyMatch(r::sameAs);
+    return keys.contains(r.key());
   }
 
   /** netfence's routes (by protocol) that none of {@code wanted} is. */
   List<Route> staleOurs(List<Route> wanted) {
-    return routes.stream().filter(Route::ours).filter(r -> wanted.stream().noneMatch(r::sameAs)).toList();
+    var want = new HashSet<Key>();
+    for (var r : wanted) want.add(r.key());
+    return routes.stream().filter(Route::ours).filter(r -> !want.contains(r.key())).toList();
   }
 }

@@ -1,6 +1,6 @@
 package netfence.dataplane;
 
-import static netfence.render.nft.Field.*;
+import static netfence.nft.Field.*;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -11,9 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import netfence.render.nft.Field;
-import netfence.render.nft.Nft;
-import netfence.render.nft.NftText;
+import netfence.nft.Field;
+import netfence.nft.Nft;
+import netfence.nft.NftText;
 
 /**
  * How a live netfence table differs from the desired one. Both are first
@@ -72,7 +72,7 @@ final class TableDiff {
   private static java.util.Set<String> taps(Nft.Table t) {
     var out = new java.util.HashSet<String>();
     for (var s : t.sets()) {
-      if (s.data() == Nft.Data.COUNTER || s.key().getFirst() != netfence.render.nft.Field.IIFNAME) continue;
+      if (s.data() == Nft.Data.COUNTER || s.key().getFirst() != Field.IIFNAME) continue;
       for (var e : s.elements()) out.add(e.key().getFirst());
     }
     return out;
@@ -136,7 +136,6 @@ final class TableDiff {
           return new Nft.Element(key, e.verdict());
         })
         .distinct()
-        .sorted(Comparator.comparing(NftText::element))
         .toList();
     // A set is declared by type: which field of that type a rule looks it up by is the rule's business.
     var key = s.key().stream().map(TableDiff::representative).toList();
@@ -144,7 +143,11 @@ final class TableDiff {
   }
 
   private static Field representative(Field f) {
-    if (f.type().isEmpty()) return f;
+    // Raw payload is an integer of its length, whatever offset a rule reads it from.
+    if (f.type().isEmpty()) {
+      for (Field c : Field.values()) if (c.type().isEmpty() && c.rawBits() == f.rawBits()) return c;
+      return f;
+    }
     for (Field c : Field.values()) if (c.type().equals(f.type())) return c;
     return f;
   }
@@ -200,16 +203,11 @@ final class TableDiff {
       case "ifname" -> "\"" + (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v) + "\"";
       case "ether_addr" -> v.toLowerCase(Locale.ROOT);
       case "ipv4_addr", "ipv6_addr" -> IpJson.canonical(v);
-      case "" -> hex(v, rawBits(f));
+      case "" -> hex(v, f.rawBits());
       default -> v;
     };
   }
 
-  /** The length in bits of a raw payload field, e.g. 128 for {@code @th,64,128}. */
-  private static int rawBits(Field f) {
-    String s = f.nft();
-    return Integer.parseInt(s.substring(s.lastIndexOf(',') + 1));
-  }
 
   private static String hex(String v, int bits) {
     String s = v.toLowerCase(Locale.ROOT);

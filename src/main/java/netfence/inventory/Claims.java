@@ -88,6 +88,7 @@ public final class Claims {
     for (var h : hosts.values()) {
       var mine = names.computeIfAbsent(h.name(), k -> new HashMap<>());
       h.uplink().ifPresent(u -> mine.put(u, "its uplink"));
+      for (String t : h.trustedInterfaces()) mine.putIfAbsent(t, "its trusted interface");
     }
     // The host's own address on every tap of a routed network belongs to no VM.
     for (var n : networks.values()) {

@@ -26,7 +26,7 @@ import netfence.model.VmInterface;
  */
 final class InventoryDecoder {
   private static final Set<String> TOP = Set.of("hosts", "networks", "vms");
-  private static final Set<String> HOST = Set.of("uplink");
+  private static final Set<String> HOST = Set.of("uplink", "trusted-interfaces");
   private static final Set<String> NETWORK = Set.of(
       "mode", "ipv4", "ipv6", "nat", "dns", "host-services", "bridge", "shared", "trusted-ports", "gateways");
   private static final Set<String> ROUTED_ONLY = Set.of("nat", "host-services");
@@ -103,7 +103,11 @@ final class InventoryDecoder {
     if (m.isEmpty()) return Optional.empty();
     var f = new Fields(m.get(), "host '" + name.value() + "'", problems, HOST);
     Optional<String> uplink = f.string("uplink").filter(s -> Names.checkInterface(s, "uplink", problems)).map(Node.Scalar::value);
-    return Optional.of(new Host(name.value(), uplink));
+    var trusted = new ArrayList<String>();
+    for (var t : f.strings("trusted-interfaces")) {
+      if (Names.checkInterface(t, "trusted interface", problems)) trusted.add(t.value());
+    }
+    return Optional.of(new Host(name.value(), uplink, trusted));
   }
 
   record DecodedNetwork(Network network, Map<String, Pos> keys) {}

@@ -19,8 +19,10 @@ import netfence.model.AddressPlan;
 import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
-import netfence.render.nft.NftPolicy;
-import netfence.render.nft.NftText;
+import netfence.nft.Family;
+import netfence.nft.Nft;
+import netfence.nft.NftCommand;
+import netfence.nft.NftScript;
 import netfence.verify.Case;
 import netfence.verify.Matrix;
 import netfence.verify.Cases;
@@ -71,6 +73,10 @@ public final class Lab {
           // The real apply: it finds the rogue ports on the bridges itself and puts them in @foreign_ports.
           var report = HostApply.apply(hostNs, inv, host, false);
           report.notes().forEach(n -> out.println("note: " + n));
+          // Then, with no agent running, a port nobody told netfence about is plugged in.
+          for (var b : topology.bridges()) {
+            for (String p : b.latePorts()) ip(hostNs, "link", "set", p, "master", b.name());
+          }
           if (options.withoutRuleset()) deleteTables(hostNs, policy);
           floodEverything(hostNs, policy, topology);
           var hostRows = send(tool, topology, Cases.of(policy));
@@ -116,6 +122,10 @@ public final class Lab {
       for (String p : b.labPorts()) ip(host, "link", "set", p, "master", b.name());
     }
     if (t.defaultViaInternet()) ip(host, "-4", "route", "add", "default", "via", AddressPlan.text(Cases.LAB_INTERNET));
+    // The stray tap is as an attacker leaves it: no reverse path filter.
+    for (var e : t.ends()) {
+      if (e.role() == Topology.Role.STRAY) exec(host, "sysctl", "-qw", "net.ipv4.conf." + e.port() + ".rp_filter=0");
+    }
   }
 
   /** Lab-only: addresses are usable at once (DAD would hold them back for a second). */
@@ -133,15 +143,14 @@ public final class Lab {
     }
     for (var b : t.bridges()) {
       for (String p : b.labPorts()) exec(host, "bridge", "link", "set", "dev", p, "learning", "off");
+      for (String p : b.latePorts()) exec(host, "bridge", "link", "set", "dev", p, "learning", "off");
     }
   }
 
   /** The negative control: the host as apply leaves it, minus netfence's enforcement (its tables and rp_filter). */
   private static void deleteTables(Netns ns, HostPolicy policy) {
-    for (String family : List.of("bridge", "inet")) {
-      ns.exec(List.of("nft", "-f", "-"), "table " + family + " " + NftPolicy.TABLE + " {}\ndelete table " + family + " "
-          + NftPolicy.TABLE + "\n").orThrow();
-    }
+    ns.exec(List.of("nft", "-f", "-"), NftScript.write(List.of(new NftCommand.DeleteTable(Family.BRIDGE),
+        new NftCommand.DeleteTable(Family.INET)))).orThrow();
     // apply's strict reverse-path filter on routed taps also drops spoofed IPv4: part of netfence too.
     exec(ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0");
     for (var r : policy.routed()) {
@@ -253,7 +262,7 @@ public final class Lab {
   }
 
   private static Optional<Long> counter(Netns host, Observation.Counter c) {
-    var r = host.exec("nft", "-j", "list", "counter", c.family(), NftPolicy.TABLE, c.name());
+    var r = host.exec("nft", "-j", "list", "counter", c.family().nft(), Nft.TABLE, c.name().id());
     if (!r.ok()) return Optional.empty();
     try {
       for (var item : new ObjectMapper().readTree(r.stdout()).path("nftables")) {

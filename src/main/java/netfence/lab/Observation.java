@@ -15,10 +15,10 @@ sealed interface Observation {
    * No packet would come back even when the host accepts this one (a router advertisement to the
    * host): a rise of netfence's named drop counter is the evidence that it was dropped.
    */
-  record Counter(String family, String name) implements Observation {
+  record Counter(netfence.nft.Family family, netfence.nft.Reason name) implements Observation {
     @Override
     public String toString() {
-      return "counter " + family + " netfence " + name;
+      return "counter " + family.nft() + " " + netfence.nft.Nft.TABLE + " " + name.id();
     }
   }
 
@@ -40,7 +40,7 @@ sealed interface Observation {
   private static Observation counterFor(Case c) {
     Packet p = c.packet();
     if (c.expect() == Case.Expect.BLOCK && p.l4() == Packet.ICMPV6 && (p.type() == 134 || p.type() == 137)) {
-      return new Counter("inet", "ra");
+      return new Counter(netfence.nft.Family.INET, netfence.nft.Reason.RA);
     }
     throw new IllegalArgumentException("the lab cannot observe case '" + c.name() + "' of " + c.vm()
         + ": the host sends nothing back and no drop counter names it");

@@ -27,11 +27,14 @@ record Topology(String host, String hostNs, List<Bridge> bridges, List<End> ends
 
   /** What sits behind a port. */
   enum Role {
-    VM, TRUSTED, ROGUE, INTERNET
+    VM, TRUSTED, ROGUE, LATE, STRAY, TRUSTED_INTERFACE, INTERNET
   }
 
-  /** A bridge the lab creates in the host namespace; {@code labPorts} are enslaved by the lab, VM taps by apply. */
-  record Bridge(String name, List<String> labPorts) {}
+  /**
+   * A bridge the lab creates in the host namespace; {@code labPorts} are enslaved by the lab before
+   * apply, {@code latePorts} after it (no agent runs), VM taps by apply.
+   */
+  record Bridge(String name, List<String> labPorts, List<String> latePorts) {}
 
   /**
    * One veth pair: {@code port} on the host side, {@code eth0} in {@code ns}.
@@ -79,7 +82,10 @@ record Topology(String host, String hostNs, List<Bridge> bridges, List<End> ends
       ends.add(new End(rogue, ns(hostNs, ends), Role.ROGUE, "rogue port", Optional.empty(), List.of(), List.of(),
           Optional.empty(), List.of()));
       labPorts.add(rogue);
-      bridges.add(new Bridge(bridge.name(), labPorts));
+      String late = Cases.latePort(b);
+      ends.add(new End(late, ns(hostNs, ends), Role.LATE, "late port", Optional.empty(), List.of(), List.of(),
+          Optional.empty(), List.of()));
+      bridges.add(new Bridge(bridge.name(), labPorts, List.of(late)));
     }
     for (var routed : policy.routed()) {
       RoutedNetwork net = routed.network();
@@ -95,6 +101,17 @@ record Topology(String host, String hostNs, List<Bridge> bridges, List<End> ends
         }
         ends.add(new End(p.tap(), ns(hostNs, ends), Role.VM, p.vm(), Optional.of(p.macText()), addrs, routes,
             Optional.of(Cases.HOST_TAP_MAC), List.of()));
+      }
+    }
+    if (!policy.routed().isEmpty()) {
+      ends.add(new End(Cases.STRAY_TAP, ns(hostNs, ends), Role.STRAY, "stray tap", Optional.empty(), List.of(), List.of(),
+          Optional.of(Cases.HOST_TAP_MAC), List.of()));
+      for (String t : policy.host().trustedInterfaces().stream().limit(1).toList()) {
+        if (uplink.equals(Optional.of(t)) || trustedPorts.contains(t)) continue;
+        ends.add(new End(t, ns(hostNs, ends), Role.TRUSTED_INTERFACE, "trusted " + t, Optional.empty(),
+            List.of(AddressPlan.text(Cases.LAB_TRUSTED_PEER) + "/30"),
+            List.of(List.of("-4", "route", "add", "default", "via", AddressPlan.text(Cases.LAB_TRUSTED_HOST), "dev", "eth0")),
+            Optional.of(Cases.HOST_TAP_MAC), List.of(AddressPlan.text(Cases.LAB_TRUSTED_HOST) + "/30")));
       }
     }
     boolean nat = policy.routed().stream().anyMatch(r -> r.network().nat() && r.network().ipv4().isPresent());

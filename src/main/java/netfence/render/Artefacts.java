@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
+import netfence.nft.NftCommand;
+import netfence.nft.NftScript;
+import netfence.render.networkd.NetworkdOptions;
 import netfence.render.nft.NftPolicy;
-import netfence.render.nft.NftText;
 
 /**
  * All of one host's generated files, by relative path. Building them is
@@ -25,18 +27,15 @@ public record Artefacts(Map<String, String> files) {
     files = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(files));
   }
 
-  /** Options of the renderers that are not in the inventory. */
-  public record Options(int systemdVersion) {
-    /** systemd 256 renamed IPForward= to IPv4Forwarding=/IPv6Forwarding=. */
-    public boolean forwardingPerFamily() {
-      return systemdVersion >= 256;
-    }
-  }
-
-  public static Artefacts of(Inventory inv, String host, Options options) {
+  /**
+   * Every file of {@code host}. The renderers' options that are not in the
+   * inventory live with the renderer that needs them ({@link NetworkdOptions}),
+   * so no renderer depends on this class.
+   */
+  public static Artefacts of(Inventory inv, String host, NetworkdOptions options) {
     var policy = HostPolicy.of(inv, host);
     var files = new TreeMap<String, String>();
-    files.put("nftables.nft", NftText.script(NftPolicy.tables(policy)));
+    files.put("nftables.nft", NftScript.file(NftCommand.replace(NftPolicy.tables(policy))));
     files.putAll(netfence.render.networkd.NetworkdFiles.of(policy, options));
     files.putAll(netfence.render.libvirt.LibvirtFiles.of(policy));
     files.putAll(netfence.render.nixos.NixosFiles.of(policy));

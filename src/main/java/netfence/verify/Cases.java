@@ -20,6 +20,20 @@ public final class Cases {
   /** The extra bridge port the lab adds that is not in the inventory (on the host's first bridge). */
   public static final String ROGUE_PORT = "nf-rogue";
 
+  /**
+   * The port the lab plugs into each guarded bridge after apply, with no agent running: it is
+   * in no set, so only the tables' construction keeps it from the VMs.
+   */
+  public static final String LATE_PORT = "nf-late";
+
+  /** A tap the lab creates on a host with routed VMs that no inventory names (rp_filter 0). */
+  public static final String STRAY_TAP = "nf-stray";
+
+  /** The address of the far side of a trusted interface in the lab, and of the host's side. */
+  public static final IPAddress LAB_TRUSTED_PEER = Packet.ip("100.127.254.2");
+
+  public static final IPAddress LAB_TRUSTED_HOST = Packet.ip("100.127.254.1");
+
   /** The MAC the lab gives every host-side routed tap (the guests' next hop). */
   public static final String HOST_TAP_MAC = "02:6e:ff:00:00:01";
 
@@ -35,8 +49,9 @@ public final class Cases {
 
   public static List<Case> of(HostPolicy policy) {
     var out = new ArrayList<Case>();
-    for (int i = 0; i < policy.bridges().size(); i++) bridge(policy.bridges().get(i), roguePort(i), out);
+    for (int i = 0; i < policy.bridges().size(); i++) bridge(policy.bridges().get(i), roguePort(i), latePort(i), out);
     for (var routed : policy.routed()) routed(policy, routed, out);
+    if (!policy.routed().isEmpty()) strangers(policy, out);
     return out;
   }
 
@@ -48,6 +63,11 @@ public final class Cases {
     return bridgeNumber == 0 ? ROGUE_PORT : ROGUE_PORT + bridgeNumber;
   }
 
+  /** The late port of the host's bridge number {@code bridgeNumber}, named like {@link #roguePort}. */
+  public static String latePort(int bridgeNumber) {
+    return bridgeNumber == 0 ? LATE_PORT : LATE_PORT + bridgeNumber;
+  }
+
   /** The rogue ports of all of the host's bridges, in bridge order. */
   public static List<String> roguePorts(HostPolicy policy) {
     return java.util.stream.IntStream.range(0, policy.bridges().size()).mapToObj(Cases::roguePort).toList();
@@ -55,7 +75,7 @@ public final class Cases {
 
   // ---- bridged ----------------------------------------------------------------
 
-  private static void bridge(HostPolicy.Bridge bridge, String roguePort, List<Case> out) {
+  private static void bridge(HostPolicy.Bridge bridge, String roguePort, String latePort, List<Case> out) {
     List<Port> ports = bridge.ports();
     var net = bridge.network();
     for (int i = 0; i < ports.size(); i++) {
@@ -90,7 +110,12 @@ public final class Cases {
       for (var x : a.exactSources(false)) {
         c.add("NDP advertisement for own " + x, PASS, Packet.icmp(mac, BROADCAST, ll, allNodes, 136, Optional.of(x)));
       }
+      c.add("NDP advertisement for own " + ll + " without target link-layer option", PASS,
+          Packet.icmp(mac, BROADCAST, ll, allNodes, 136, Optional.of(ll)).withLla(Optional.empty()));
+      c.add("router solicitation with own source link-layer address", PASS,
+          Packet.icmp(mac, BROADCAST, ll, Packet.ip("ff02::2"), 133, Optional.empty()));
       c.add("DHCPDISCOVER from 0.0.0.0", PASS, Packet.udp(mac, BROADCAST, Packet.ip("0.0.0.0"), bcast4, 68, 67));
+      v4.ifPresent(x -> c.add("DHCPREQUEST from own " + x, PASS, Packet.udp(mac, BROADCAST, x, bcast4, 68, 67)));
       c.add("DAD neighbour solicitation from ::", PASS,
           Packet.icmp(mac, BROADCAST, Packet.ip("::"), Packet.ip("ff02::1:ff00:1"), 135, Optional.of(ll)));
 
@@ -113,6 +138,21 @@ public final class Cases {
         });
         c.add("IPv6 source of VM " + v.vm() + "'s link-local", BLOCK, Packet.udp(mac, BROADCAST, v.linkLocal(), allNodes, 40000, 9));
       });
+      // Link-layer addresses announced inside the payload: another VM's MAC poisons neighbour caches
+      // (NDP) or takes leases in its name (DHCP chaddr).
+      String whose = victim.map(v -> "VM " + v.vm() + "'s MAC ").orElse("another MAC ");
+      c.add("NDP advertisement for own " + ll + " with " + whose + "as target link-layer address", BLOCK,
+          Packet.icmp(mac, BROADCAST, ll, allNodes, 136, Optional.of(ll)).withLla(Optional.of(otherMac)));
+      c.add("NDP advertisement for own " + ll + " with " + whose + "as target link-layer address behind another option", BLOCK,
+          Packet.icmp(mac, BROADCAST, ll, allNodes, 136, Optional.of(ll)).withLla(Optional.of(otherMac)).withLlaBehindAnotherOption());
+      c.add("neighbour solicitation with " + whose + "as source link-layer address", BLOCK,
+          Packet.icmp(mac, BROADCAST, ll, allNodes, 135, Optional.of(unknown6)).withLla(Optional.of(otherMac)));
+      c.add("router solicitation with " + whose + "as source link-layer address", BLOCK,
+          Packet.icmp(mac, BROADCAST, ll, Packet.ip("ff02::2"), 133, Optional.empty()).withLla(Optional.of(otherMac)));
+      c.add("DHCPDISCOVER with " + whose + "as chaddr", BLOCK,
+          Packet.udp(mac, BROADCAST, Packet.ip("0.0.0.0"), bcast4, 68, 67).withLla(Optional.of(otherMac)));
+      v4.ifPresent(x -> c.add("DHCPREQUEST from own " + x + " with " + whose + "as chaddr", BLOCK,
+          Packet.udp(mac, BROADCAST, x, bcast4, 68, 67).withLla(Optional.of(otherMac))));
       c.add("IPv4 source in nobody's allowlist (" + unknown4 + ")", BLOCK, Packet.udp(mac, BROADCAST, unknown4, bcast4, 40000, 9));
       c.add("IPv6 source in nobody's allowlist (" + unknown6 + ")", BLOCK, Packet.udp(mac, BROADCAST, unknown6, allNodes, 40000, 9));
       v4.ifPresent(x -> c.add("ARP whose sender MAC differs from the frame's", BLOCK, Packet.arp(mac, BROADCAST, 1, otherMac, x, unknown4)));
@@ -144,6 +184,11 @@ public final class Cases {
         first.iface().ipv4Addresses().stream().findFirst().orElse(Packet.ip("192.0.2.99")), Packet.ip("255.255.255.255"), 40000, 9));
     r.add("IPv6 from a port not in the inventory", BLOCK,
         Packet.udp("02:00:00:00:bb:01", BROADCAST, Packet.ip("fe80::bb:1"), Packet.ip("ff02::1"), 40000, 9));
+    var late = new Builder(out, "late port", latePort, Case.Path.BRIDGE, first.tap());
+    late.add("IPv4 from a port plugged in after apply, no agent", BLOCK, Packet.udp("02:00:00:00:cc:01", BROADCAST,
+        first.iface().ipv4Addresses().stream().findFirst().orElse(Packet.ip("192.0.2.98")), Packet.ip("255.255.255.255"), 40000, 9));
+    late.add("IPv6 from a port plugged in after apply, no agent", BLOCK,
+        Packet.udp("02:00:00:00:cc:01", BROADCAST, Packet.ip("fe80::cc:1"), Packet.ip("ff02::1"), 40000, 9));
   }
 
   // ---- routed -------------------------------------------------------------------
@@ -191,6 +236,37 @@ public final class Cases {
       if (net.nat() && own4.isPresent() && policy.host().uplink().isPresent()) {
         var inet = new Builder(out, a.vm(), a.tap(), Case.Path.FORWARD, policy.host().uplink().get());
         inet.addNat("IPv4 to the internet, source NATed to the uplink", Packet.udp(mac, HOST_TAP_MAC, own4.get(), LAB_INTERNET, 40000, 9));
+      }
+    }
+  }
+
+  /**
+   * Who may reach the routed VMs besides their taps and the uplink: the host's trusted interfaces
+   * may; a tap no inventory names (created while no agent runs, rp_filter 0) may not, neither with
+   * a routed VM's source nor with its own.
+   */
+  private static void strangers(HostPolicy policy, List<Case> out) {
+    var all = policy.routed().stream().flatMap(r -> r.ports().stream()).toList();
+    Port target = all.getFirst();
+    Optional<Port> spoofed = all.stream().filter(p -> !p.vm().equals(target.vm())).findFirst();
+    var stray = new Builder(out, "stray tap", STRAY_TAP, Case.Path.FORWARD, target.tap());
+    for (boolean v4 : new boolean[] {true, false}) {
+      Optional<IPAddress> to = (v4 ? target.iface().ipv4Addresses() : target.iface().ipv6Addresses()).stream().findFirst();
+      if (to.isEmpty()) continue;
+      String fam = v4 ? "IPv4" : "IPv6";
+      IPAddress own = v4 ? Packet.ip("192.0.2.50") : Packet.ip("2001:db8::50");
+      stray.add(fam + " to VM " + target.vm() + " from a tap not in the inventory", BLOCK,
+          Packet.udp("02:00:00:00:dd:01", HOST_TAP_MAC, own, to.get(), 40000, 9));
+      IPAddress forged = spoofed.flatMap(s -> (v4 ? s.iface().ipv4Addresses() : s.iface().ipv6Addresses()).stream().findFirst())
+          .orElse(to.get());
+      stray.add(fam + " to VM " + target.vm() + " from a tap not in the inventory, with a routed VM's source " + forged, BLOCK,
+          Packet.udp("02:00:00:00:dd:01", HOST_TAP_MAC, forged, to.get(), 40000, 9));
+      if (v4) {
+        // The lab gives the first one a peer; more would share its addresses.
+        for (String t : policy.host().trustedInterfaces().stream().limit(1).toList()) {
+          new Builder(out, "trusted " + t, t, Case.Path.FORWARD, target.tap()).add("IPv4 to VM " + target.vm() + " from trusted interface " + t,
+              PASS, Packet.udp("02:00:00:00:ee:01", HOST_TAP_MAC, LAB_TRUSTED_PEER, to.get(), 40000, 9));
+        }
       }
     }
   }

@@ -11,10 +11,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import netfence.policy.HostPolicy;
-import netfence.render.nft.Field;
-import netfence.render.nft.Nft;
-import netfence.render.nft.NftText;
-import netfence.render.nft.Values;
+import netfence.nft.Family;
+import netfence.nft.Field;
+import netfence.nft.Nft;
+import netfence.nft.NftText;
+import netfence.nft.Values;
 
 /**
  * Evaluates a {@link Case} against nftables tables offline, with nft's
@@ -34,10 +35,12 @@ public final class Evaluator {
 
   public Evaluator(List<Nft.Table> tables, HostPolicy policy) {
     this.tables = List.copyOf(tables);
-    for (var b : policy.bridges()) {
+    for (int i = 0; i < policy.bridges().size(); i++) {
+      var b = policy.bridges().get(i);
       b.ports().forEach(p -> bridgeOfPort.put(p.tap(), b.name()));
       b.network().trustedPorts().forEach(t -> bridgeOfPort.put(t, b.name()));
-      bridgeOfPort.put(Cases.ROGUE_PORT, b.name());
+      bridgeOfPort.put(Cases.roguePort(i), b.name());
+      bridgeOfPort.put(Cases.latePort(i), b.name());
     }
   }
 
@@ -45,8 +48,12 @@ public final class Evaluator {
     Packet p = c.packet();
     return switch (c.path()) {
       case BRIDGE -> {
-        var d = hook("bridge", "prerouting", new Context(p, c.ingress(), ""));
-        if (!d.accepted() || !p.isIp() || p.vlan().isPresent()) yield d;
+        var d = hook(Family.BRIDGE, "prerouting", new Context(p, c.ingress(), ""));
+        if (!d.accepted()) yield d;
+        // Forwarded to the observer's port: the bridge forward hook sees both ports.
+        var out = hook(Family.BRIDGE, "forward", new Context(p, c.ingress(), c.observer()));
+        if (!out.accepted()) yield out;
+        if (!p.isIp() || p.vlan().isPresent()) yield d;
         // br_netfilter: bridged IP also traverses the inet hooks, seen as coming from the bridge.
         String br = bridgeOfPort.getOrDefault(c.ingress(), c.ingress());
         var d2 = hook(ipFamily(p), "prerouting", new Context(p, br, ""));
@@ -69,8 +76,8 @@ public final class Evaluator {
     };
   }
 
-  private static String ipFamily(Packet p) {
-    return p.ethertype() == Packet.IPV4 ? "ip" : "ip6";
+  private static Family ipFamily(Packet p) {
+    return p.ethertype() == Packet.IPV4 ? Family.IP : Family.IP6;
   }
 
   /** The packet and where it is: input and output interface at this hook. */
@@ -83,11 +90,11 @@ public final class Evaluator {
     }
   }
 
-  private Decision hook(String family, String hook, Context ctx) {
+  private Decision hook(Family family, String hook, Context ctx) {
     record Base(Nft.Table table, Nft.Chain chain) {}
     var bases = new ArrayList<Base>();
     for (var t : tables) {
-      boolean applies = t.family().equals(family) || (t.family().equals("inet") && (family.equals("ip") || family.equals("ip6")));
+      boolean applies = t.family() == family || (t.family() == Family.INET && (family == Family.IP || family == Family.IP6));
       if (!applies) continue;
       for (var ch : t.chains()) {
         if (ch.hook().isPresent() && ch.hook().get().hook().equals(hook)) bases.add(new Base(t, ch));
@@ -264,6 +271,7 @@ public final class Evaluator {
       case ICMP_TYPE -> v4 && p.l4() == Packet.ICMP ? p.type() : null;
       case ICMPV6_TYPE -> v6 && transport && p.l4() == Packet.ICMPV6 ? p.type() : null;
       case IGMP_TYPE -> v4 && p.l4() == Packet.IGMP ? p.type() : null;
+      case ND_OPT_HEAD, ND_OPT_LLA, RS_OPT_HEAD, RS_OPT_LLA, DHCP_CHADDR -> raw(f, p);
       case ND_TARGET -> v6 && transport && p.l4() == Packet.ICMPV6 && p.target().isPresent() ? p.target().get().getValue() : null;
       // A first fragment without its upper-layer header: the kernel still names the protocol of the
       // last extension header (meta l4proto), but loads from the transport header fail.
@@ -271,7 +279,7 @@ public final class Evaluator {
       case FRAG_OFF -> v6 && p.firstFragment() ? 0 : null;
       case TH_HEAD -> (v4 || v6) && p.l4() != 0 && !p.firstFragment() ? BigInteger.ZERO : null;
       case ARP_OPERATION -> arp ? p.type() : null;
-      case ARP_SHA -> arp ? p.arpSha().orElseThrow().toLowerCase(java.util.Locale.ROOT) : null;
+      case ARP_SHA -> arp ? p.lla().orElseThrow().toLowerCase(java.util.Locale.ROOT) : null;
       case ARP_SPA -> arp ? p.src().orElseThrow() : null;
       case CT_STATE -> v4 || v6 ? "new" : null;
       case TCP_SYN_ACK -> (v4 || v6) && p.l4() == Packet.TCP ? 0x02 : null; // the cases' TCP segments are SYNs
@@ -279,7 +287,15 @@ public final class Evaluator {
     return Optional.ofNullable(v);
   }
 
+  /** A raw payload field from the packet's bytes, or nothing when the packet ends before it (the kernel's load fails). */
+  private static BigInteger raw(Field f, Packet p) {
+    var th = Frames.transport(p);
+    if (th.isEmpty() || f.rawOffset() + f.rawBits() > th.get().length * 8) return null;
+    var bytes = java.util.Arrays.copyOfRange(th.get(), f.rawOffset() / 8, (f.rawOffset() + f.rawBits()) / 8);
+    return new BigInteger(1, bytes);
+  }
+
   private static String where(Nft.Table t, Nft.Chain c) {
-    return t.family() + " " + t.name() + " " + c.name();
+    return t.family().nft() + " " + t.name() + " " + c.name();
   }
 }

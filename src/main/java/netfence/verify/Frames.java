@@ -39,14 +39,29 @@ public final class Frames {
     return concat(new byte[] {0x42, 0x42, 0x03, 0x00, 0x00, 0x00, 0x00}, nonce);
   }
 
-  private static byte[] ipv4(Packet p, byte[] nonce) {
-    byte[] l4 = switch (p.l4()) {
-      case Packet.UDP -> udp(p, concat(nonce, new byte[8]), false);
+  /**
+   * The transport header and what follows it, as a filter's raw payload expressions
+   * ({@code @th,OFFSET,LENGTH}) read them; empty when the packet has none (not IP, or a first
+   * fragment without it). The nonce is zeros: it never sits where a rule looks.
+   */
+  public static java.util.Optional<byte[]> transport(Packet p) {
+    if (!p.isIp() || p.firstFragment() || p.l4() == 0) return java.util.Optional.empty();
+    byte[] nonce = new byte[8];
+    return java.util.Optional.of(p.ethertype() == Packet.IPV4 ? l4v4(p, nonce) : l4v6(p, nonce));
+  }
+
+  private static byte[] l4v4(Packet p, byte[] nonce) {
+    return switch (p.l4()) {
+      case Packet.UDP -> udp(p, udpPayload(p, nonce), false);
       case Packet.TCP -> tcp(p, nonce);
       case Packet.ICMP -> withChecksum(concat(new byte[] {(byte) p.type(), 0, 0, 0, 0x12, 0x34, 0, 1}, nonce), 2, new byte[0]);
       case Packet.IGMP -> withChecksum(concat(new byte[] {(byte) p.type(), 100, 0, 0, 0, 0, 0, 0}, nonce), 2, new byte[0]);
       default -> nonce;
     };
+  }
+
+  private static byte[] ipv4(Packet p, byte[] nonce) {
+    byte[] l4 = l4v4(p, nonce);
     var h = ByteBuffer.allocate(20);
     h.put((byte) 0x45).put((byte) 0).putShort((short) (20 + l4.length)).putShort((short) 0x4e46).putShort((short) 0)
         .put((byte) (p.l4() == Packet.IGMP ? 1 : 64)).put((byte) p.l4()).putShort((short) 0)
@@ -62,17 +77,18 @@ public final class Frames {
     byte[] pseudoSrc = p.src().orElseThrow().getBytes();
     byte[] pseudoDst = p.dst().orElseThrow().getBytes();
     if (p.firstFragment()) return firstFragment(p, nonce, pseudoSrc, pseudoDst);
-    byte[] l4 = switch (p.l4()) {
-      case Packet.UDP -> udp(p, concat(nonce, new byte[8]), true);
-      case Packet.TCP -> tcp(p, nonce);
-      case Packet.ICMPV6 -> icmpv6(p, nonce);
-      default -> nonce;
-    };
+    byte[] l4 = l4v6(p, nonce);
     byte[] ext = new byte[0];
     int next = p.l4();
+    if (ndOptions(p)) {
+      // The nonce rides in a destination-options header (an option receivers skip, type 0x1e),
+      // so the NDP message's options are exactly what the case says: its link-layer option or none.
+      ext = concat(new byte[] {(byte) next, 1, 0x1e, 10}, nonce, new byte[] {0, 0, 0x01, 0x00});
+      next = 60;
+    }
     if (p.hopByHop()) {
       // Hop-by-hop header with a Router Alert option (as MLD uses), padded to 8 bytes.
-      ext = new byte[] {(byte) p.l4(), 0, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00};
+      ext = concat(new byte[] {(byte) next, 0, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00}, ext);
       next = 0;
     }
     var h = ByteBuffer.allocate(40);
@@ -80,6 +96,32 @@ public final class Frames {
         .put((byte) (p.l4() == Packet.ICMPV6 && p.type() >= 130 && p.type() <= 143 ? 255 : 64))
         .put(pseudoSrc).put(pseudoDst);
     return concat(h.array(), ext, l4);
+  }
+
+  private static byte[] l4v6(Packet p, byte[] nonce) {
+    return switch (p.l4()) {
+      case Packet.UDP -> udp(p, udpPayload(p, nonce), true);
+      case Packet.TCP -> tcp(p, nonce);
+      case Packet.ICMPV6 -> icmpv6(p, nonce);
+      default -> nonce;
+    };
+  }
+
+  /** Router and neighbour solicitations and advertisements: their options are the case's, the nonce is elsewhere. */
+  private static boolean ndOptions(Packet p) {
+    return p.l4() == Packet.ICMPV6 && (p.type() == 133 || p.type() == 135 || p.type() == 136);
+  }
+
+  /**
+   * A UDP payload: a DHCPv4 client message (BOOTP layout, RFC 2131) whose {@code xid}, {@code secs}
+   * and {@code flags} carry the nonce and whose {@code chaddr} is the packet's; else the nonce and padding.
+   */
+  private static byte[] udpPayload(Packet p, byte[] nonce) {
+    if (p.ethertype() != Packet.IPV4 || p.sport() != 68 || p.dport() != 67 || p.lla().isEmpty()) return concat(nonce, new byte[8]);
+    var b = ByteBuffer.allocate(240 + 1);
+    b.put((byte) 1).put((byte) 1).put((byte) 6).put((byte) 0).put(nonce).put(new byte[16]).put(mac(p.lla().get())).put(new byte[10])
+        .put(new byte[192]).putInt(0x63825363).put((byte) 255);
+    return b.array();
   }
 
   /**
@@ -104,12 +146,10 @@ public final class Frames {
     b.write(0);
     b.writeBytes(new byte[2]);
     switch (p.type()) {
+      case 133 -> b.writeBytes(new byte[4]); // RS: reserved
       case 135, 136 -> {
         b.writeBytes(p.type() == 136 ? new byte[] {0x20, 0, 0, 0} : new byte[4]); // NA: override flag
         b.writeBytes(p.target().orElseThrow().getBytes());
-        b.write(p.type() == 135 ? 1 : 2); // source / target link-layer address option
-        b.write(1);
-        b.writeBytes(mac(p.srcMac()));
       }
       case 134 -> b.writeBytes(new byte[] {64, 0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0}); // RA: lifetime 1800 s
       case 130 -> {
@@ -119,7 +159,18 @@ public final class Frames {
       case 143 -> b.writeBytes(new byte[4]); // MLDv2 report with no records
       default -> b.writeBytes(new byte[] {0x12, 0x34, 0, 1}); // echo: identifier, sequence
     }
-    if (p.type() == 128 || p.type() == 129) {
+    if (ndOptions(p)) {
+      p.lla().ifPresent(lla -> {
+        if (p.llaBehindOther()) {
+          b.write(253); // an experimental option (RFC 4727) that looks like a link-layer option: own MAC
+          b.write(1);
+          b.writeBytes(mac(p.srcMac()));
+        }
+        b.write(p.type() == 136 ? 2 : 1); // target / source link-layer address option
+        b.write(1);
+        b.writeBytes(mac(lla));
+      });
+    } else if (p.type() == 128 || p.type() == 129) {
       b.writeBytes(nonce);
     } else {
       // An unassigned ND option type (253 is for experiments, RFC 4727) carrying the nonce.
@@ -150,7 +201,7 @@ public final class Frames {
   private static byte[] arp(Packet p, byte[] nonce) {
     var a = ByteBuffer.allocate(28 + nonce.length);
     a.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) p.type())
-        .put(mac(p.arpSha().orElseThrow())).put(p.src().orElseThrow().getBytes())
+        .put(mac(p.lla().orElseThrow())).put(p.src().orElseThrow().getBytes())
         .put(p.type() == 2 ? mac(p.dstMac()) : new byte[6]).put(p.target().orElseThrow().getBytes()).put(nonce);
     return a.array();
   }

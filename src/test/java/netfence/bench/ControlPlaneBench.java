@@ -12,7 +12,8 @@ import netfence.policy.Port;
 import netfence.inventory.InventoryReader;
 import netfence.policy.HostPolicy;
 import netfence.render.nft.NftPolicy;
-import netfence.render.nft.NftText;
+import netfence.nft.NftCommand;
+import netfence.nft.NftScript;
 
 /**
  * Control-plane timings: compile (parse, validate, render) of 10,000 and
@@ -43,7 +44,7 @@ final class ControlPlaneBench {
     }
     var inv10k = InventoryReader.parse("bench.yaml", BenchInventory.bridged(10_000)).inventory().orElseThrow();
     var policy10k = HostPolicy.of(inv10k, "hv1");
-    String script10k = NftText.script(NftPolicy.tables(policy10k));
+    String script10k = NftScript.file(NftCommand.replace(NftPolicy.tables(policy10k)));
     try (var ns = Netns.create("nfb-cp"); NftSession nft = NftSession.open(ns, log::println)) {
       double[] cold = new double[5];
       double kernelTicks = 0;
@@ -80,7 +81,7 @@ final class ControlPlaneBench {
       Port b = readdressed(a);
       for (int i = 0; i < changes; i++) {
         long t0 = System.nanoTime();
-        String cmd = i % 2 == 0 ? VmUpdate.commands(Optional.of(a), Optional.of(b)) : VmUpdate.commands(Optional.of(b), Optional.of(a));
+        var cmd = i % 2 == 0 ? VmUpdate.commands(Optional.of(a), Optional.of(b)) : VmUpdate.commands(Optional.of(b), Optional.of(a));
         nft.run(cmd).orThrow();
         lat[i] = (System.nanoTime() - t0) / 1e3;
       }
@@ -106,7 +107,7 @@ final class ControlPlaneBench {
 
   static String compile(String yaml) {
     var inv = InventoryReader.parse("bench.yaml", yaml).inventory().orElseThrow();
-    return NftText.script(NftPolicy.tables(HostPolicy.of(inv, "hv1")));
+    return NftScript.file(NftCommand.replace(NftPolicy.tables(HostPolicy.of(inv, "hv1"))));
   }
 
   /** The same interface with its IPv4 address moved to 11.0.0.x. */

@@ -13,7 +13,8 @@ import netfence.model.AddressPlan;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
 import netfence.render.nft.NftPolicy;
-import netfence.render.nft.NftText;
+import netfence.nft.NftCommand;
+import netfence.nft.NftScript;
 import netfence.verify.Frames;
 import netfence.verify.Packet;
 
@@ -70,7 +71,7 @@ final class DataPlaneBench {
           // machine hit all three alike; each mode's median over the rounds is kept.
           var rules = new java.util.EnumMap<Mode, String>(Mode.class);
           rules.put(Mode.NONE, "");
-          rules.put(Mode.NETFENCE, NftText.script(NftPolicy.tables(policy)));
+          rules.put(Mode.NETFENCE, NftScript.file(NftCommand.replace(NftPolicy.tables(policy))));
           rules.put(Mode.RULE_PER_VM, rulePerVm(path, policy));
           var runs = new java.util.EnumMap<Mode, double[]>(Mode.class);
           for (Mode m : Mode.values()) runs.put(m, new double[repeats]);

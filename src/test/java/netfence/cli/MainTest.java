@@ -9,7 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import netfence.policy.HostPolicy;
 import netfence.render.nft.NftPolicy;
-import netfence.render.nft.NftText;
+import netfence.nft.NftCommand;
+import netfence.nft.NftScript;
 import netfence.testing.Examples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,7 +126,7 @@ class MainTest {
     assertThat(r.exit()).isZero();
     assertThat(r.out()).startsWith("wrote ").contains("for host hv1 under " + out);
     var inv = Examples.load(Path.of(EXAMPLE));
-    assertThat(out.resolve("nftables.nft")).hasContent(NftText.script(NftPolicy.tables(HostPolicy.of(inv, "hv1"))));
+    assertThat(out.resolve("nftables.nft")).hasContent(NftScript.file(NftCommand.replace(NftPolicy.tables(HostPolicy.of(inv, "hv1")))));
   }
 
   @Test

@@ -12,10 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import netfence.model.Inventory;
-import netfence.render.nft.Nft;
+import netfence.nft.Nft;
 import netfence.testing.Examples;
 import netfence.testing.Kernel;
-import netfence.verify.NftJson;
+import netfence.nft.NftJson;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -108,6 +108,8 @@ class HostApplyKernelTest {
           "nft: add element bridge netfence nd_target { " + vm4 + " . 0xfe800000000000000000f0fffea9c451 }",
           "nft: add element bridge netfence arp_ok { " + vm4 + " . 02:00:f0:a9:c4:51 . 198.51.100.14 }",
           "nft: add element bridge netfence arp_ok { " + vm4 + " . 02:00:f0:a9:c4:51 . 0.0.0.0 }",
+          "nft: add element bridge netfence named_ports { \"tap4\" }",
+          "nft: add element bridge netfence port_lla { \"tap4\" . 0x0200f0a9c451 }",
           "ip: link set tap4 master br100",
           "ip: link set tap4 up");
       assertThat(tableHandle(ns, "bridge")).as("elements changed in place, the table was not reloaded").isEqualTo(handle);

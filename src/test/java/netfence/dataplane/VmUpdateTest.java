@@ -8,7 +8,8 @@ import netfence.inventory.InventoryReader;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
 import netfence.render.nft.NftPolicy;
-import netfence.render.nft.NftText;
+import netfence.nft.NftCommand;
+import netfence.nft.NftScript;
 import netfence.testing.Examples;
 import netfence.testing.Kernel;
 import org.junit.jupiter.api.Tag;
@@ -32,7 +33,7 @@ class VmUpdateTest {
 
   @Test
   void reAddressingChangesOnlyThatAddressesElements() {
-    var tx = VmUpdate.commands(Optional.of(port(inv("10.0.0.5"), "a")), Optional.of(port(inv("10.0.0.6"), "a")));
+    var tx = NftScript.write(VmUpdate.commands(Optional.of(port(inv("10.0.0.5"), "a")), Optional.of(port(inv("10.0.0.6"), "a"))));
     assertThat(tx).isEqualTo("""
         delete element bridge netfence ip4_addr { "t1" . 02:00:00:00:00:01 . 10.0.0.5 }
         delete element bridge netfence arp_ok { "t1" . 02:00:00:00:00:01 . 02:00:00:00:00:01 . 10.0.0.5 }
@@ -49,11 +50,11 @@ class VmUpdateTest {
 
   @Test
   void removingDeletesEveryElementIncludingTheVerdictMapKey() {
-    var tx = VmUpdate.commands(Optional.of(port(inv("10.0.0.5"), "a")), Optional.empty());
+    var tx = NftScript.write(VmUpdate.commands(Optional.of(port(inv("10.0.0.5"), "a")), Optional.empty()));
     assertThat(tx).contains("delete element bridge netfence port_verdict { \"t1\" }");
     // Only its drop counts are added before they are deleted (they may or may not exist).
     assertThat(tx.lines().filter(l -> l.startsWith("add "))).allMatch(l -> l.matches("add element bridge netfence vm_\\w+ \\{ \"t1\" }"))
-        .hasSize(9);
+        .hasSize(NftPolicy.vmReasons(netfence.nft.Family.BRIDGE).size());
     assertThat(tx).contains("add element bridge netfence vm_ra { \"t1\" }\ndelete element bridge netfence vm_ra { \"t1\" }\n");
   }
 
@@ -99,17 +100,17 @@ class VmUpdateTest {
     var p0 = HostPolicy.of(before, "hv1");
     var p1 = HostPolicy.of(after, "hv1");
     try (var ns = Netns.create("nfvmu-test"); var nft = NftSession.open(ns, s -> {})) {
-      nft.run(NftText.script(NftPolicy.tables(p0))).orThrow();
+      nft.run(NftScript.file(NftCommand.replace(NftPolicy.tables(p0)))).orThrow();
       String handle = handle(ns);
-      var tx = new StringBuilder();
+      var tx = new java.util.ArrayList<NftCommand>();
       for (String vm : new String[] {"vm1", "vm3", "vm4"}) {
-        tx.append(VmUpdate.commands(p0.ports().stream().filter(p -> p.vm().equals(vm)).findFirst(),
+        tx.addAll(VmUpdate.commands(p0.ports().stream().filter(p -> p.vm().equals(vm)).findFirst(),
             p1.ports().stream().filter(p -> p.vm().equals(vm)).findFirst()));
       }
-      nft.run(tx.toString()).orThrow();
+      nft.run(tx).orThrow();
       assertThat(handle(ns)).as("no reload").isEqualTo(handle);
       try (var fresh = Netns.create("nfvmu-fresh"); var nft2 = NftSession.open(fresh, s -> {})) {
-        nft2.run(NftText.script(NftPolicy.tables(p1))).orThrow();
+        nft2.run(NftScript.file(NftCommand.replace(NftPolicy.tables(p1)))).orThrow();
         assertThat(sortedElements(ns)).isEqualTo(sortedElements(fresh));
       }
     }

@@ -341,6 +341,21 @@ class InventoryReaderTest {
   }
 
   @Test
+  void trustedInterfacesAreCheckedNamesAndNoVmMayUseOne() {
+    String inv = NETS.replace("    uplink: eth0\n", "    uplink: eth0\n    trusted-interfaces: [wg0, \"bad name\"]\n") + """
+          a:
+            host: hv1
+            index: 1
+            interfaces:
+              - network: vmnet
+                tap: wg0
+        """;
+    var r = parse(inv);
+    assertThat(r.diagnostics()).extracting(Object::toString).anyMatch(d -> d.contains("4:31: error: trusted interface 'bad name'"))
+        .anyMatch(d -> d.contains("error: tap 'wg0' on host 'hv1' is already its trusted interface"));
+  }
+
+  @Test
   void bridgeNamedLikeTheUplinkOrAnotherNetworksBridge() {
     assertDiagnostics("""
         hosts:

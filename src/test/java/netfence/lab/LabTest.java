@@ -13,6 +13,7 @@ import netfence.testing.Examples;
 import netfence.testing.Kernel;
 import netfence.verify.Case;
 import netfence.verify.Cases;
+import netfence.verify.Matrix;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,23 @@ class LabTest {
       assertThat(row.passed()).as("%s / %s: lab saw %s, verify says %s", row.c().vm(), row.c().name(),
           row.passed() ? "passed" : "blocked", offline.get(i) ? "passed" : "blocked").isEqualTo(offline.get(i));
     }
+  }
+
+  /**
+   * Issue: fail closed without an agent. After apply, with nothing running, a port is plugged
+   * into each guarded bridge and a tap no inventory names (rp_filter 0) sends to a routed VM,
+   * also with another routed VM's source: real frames, none arrives. The trusted interface the
+   * inventory declares still reaches the VM.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"examples/uncloud-bridge.yaml", "examples/microvm-routed.yaml"})
+  void portsAndTapsOutsideTheInventoryReachNoVmWithoutAnAgent(String example) throws Exception {
+    var out = new StringWriter();
+    var lab = Lab.run(Examples.load(Path.of(example)), Lab.Options.STANDARD, new PrintWriter(out));
+    var strangers = lab.rows().stream().filter(r -> r.c().vm().equals("late port") || r.c().vm().equals("stray tap")).toList();
+    assertThat(strangers).as(out.toString()).isNotEmpty().allMatch(r -> !r.passed());
+    assertThat(lab.rows()).filteredOn(r -> r.c().vm().startsWith("trusted wg0")).allMatch(Matrix.Row::passed);
+    assertThat(lab.clean()).as(out.toString()).isTrue();
   }
 
   @Test

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import netfence.policy.HostPolicy;
-import netfence.render.nft.Nft;
+import netfence.nft.Nft;
 import netfence.render.nft.NftPolicy;
 import netfence.testing.Examples;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,11 +62,51 @@ class EvaluatorTest {
   }
 
   @Test
-  void removingTheForeignPortRuleLeaksTheRoguePort() {
+  void theForwardCheckAloneKeepsUnnamedPortsFromTheVms() {
     var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
-    var tables = withoutRule(NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT)), "prerouting", "unknown_port");
+    var tables = NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT));
+    // Without @foreign_ports (no agent saw the port): the forward hook still drops, naming the reason.
+    var m = run(withoutRule(tables, "prerouting", "unknown_port"), policy);
+    assertThat(m.clean()).isTrue();
+    assertThat(m.rows()).filteredOn(r -> r.c().vm().equals("rogue port") || r.c().vm().equals("late port")).isNotEmpty()
+        .allMatch(r -> r.evidence().startsWith("bridge netfence forward #1:"));
+    // Without both, what comes from a port outside the inventory leaks, and nothing else does.
+    var leaks = run(withoutRule(withoutRule(tables, "prerouting", "unknown_port"), "forward", "unknown_port"), policy);
+    assertThat(leaks.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK).extracting(r -> r.c().vm())
+        .containsOnly("rogue port", "late port");
+  }
+
+  @Test
+  void withoutTheFirstOptionCheckALinkLayerOptionHidesBehindAnother() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var tables = new ArrayList<Nft.Table>();
+    for (var t : NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT))) {
+      var chains = t.chains().stream().map(c -> new Nft.Chain(c.name(), c.hook(), c.rules().stream()
+          .filter(r -> r.matches().stream().noneMatch(m -> m instanceof Nft.InSet s && s.field() == netfence.nft.Field.ND_OPT_HEAD))
+          .toList())).toList();
+      tables.add(new Nft.Table(t.family(), t.name(), t.counters(), t.sets(), chains));
+    }
     var m = run(tables, policy);
-    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK).extracting(r -> r.c().vm()).containsOnly("rogue port");
+    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK).extracting(r -> r.c().name()).isNotEmpty()
+        .allMatch(n -> n.endsWith("behind another option"));
+  }
+
+  @Test
+  void withoutTheRoutedForwardCheckAStrayTapReachesTheVms() {
+    var policy = policy(Path.of("examples/microvm-routed.yaml"));
+    var tables = NftPolicy.tables(policy, List.of());
+    assertThat(run(tables, policy).clean()).isTrue();
+    var m = run(withoutRule(tables, "forward", "unknown_port"), policy);
+    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK).extracting(r -> r.c().vm()).isNotEmpty().containsOnly("stray tap");
+  }
+
+  @Test
+  void withoutTheLinkLayerChecksAVmAnnouncesAnotherVmsMac() {
+    var policy = policy(Path.of("examples/uncloud-bridge.yaml"));
+    var tables = NftPolicy.tables(policy, List.of(Cases.ROGUE_PORT));
+    var m = run(withoutRule(withoutRule(withoutRule(tables, "vm_nd", "lla_spoof"), "ok4", "dhcp_chaddr"), "vm4", "dhcp_chaddr"), policy);
+    assertThat(m.rows()).filteredOn(r -> r.status() == Matrix.Status.LEAK).extracting(r -> r.c().name()).isNotEmpty()
+        .allMatch(n -> n.contains("link-layer address") || n.contains("chaddr"));
   }
 
   @Test
@@ -90,7 +130,7 @@ class EvaluatorTest {
     // The drop rules jump to their reason's chain, which counts per VM and then drops.
     assertThat(ra.evidence()).isEqualTo("bridge netfence drop_ra #2: counter name ra drop");
     var own = m.rows().stream().filter(r -> r.c().name().startsWith("IPv4 from own address")).findFirst().orElseThrow();
-    assertThat(own.evidence()).isEqualTo("bridge netfence ok4 #3: accept");
+    assertThat(own.evidence()).isEqualTo("bridge netfence ok4 #4: accept");
   }
 
   /**

@@ -15,7 +15,6 @@ import netfence.model.BridgedNetwork;
 import netfence.model.RoutedNetwork;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
-import netfence.render.Artefacts;
 
 /**
  * systemd-networkd files for a host and for the guests on it, from the
@@ -33,14 +32,14 @@ import netfence.render.Artefacts;
  * </ul>
  *
  * <pre>{@code
- * Map<String, String> files = NetworkdFiles.of(HostPolicy.of(inv, "hv1"), new Artefacts.Options(252));
+ * Map<String, String> files = NetworkdFiles.of(HostPolicy.of(inv, "hv1"), new NetworkdOptions(252));
  * }</pre>
  */
 public final class NetworkdFiles {
   private NetworkdFiles() {}
 
   /** Every networkd file of the host and its guests, by path relative to the artefact directory. */
-  public static Map<String, String> of(HostPolicy policy, Artefacts.Options options) {
+  public static Map<String, String> of(HostPolicy policy, NetworkdOptions options) {
     var files = new TreeMap<String, String>();
     hostUnits(policy, options).forEach((name, unit) -> files.put("networkd/host/" + name, unit.text()));
     guestUnits(policy).forEach((vm, units) -> units.forEach((name, unit) -> files.put("networkd/vm/" + vm + "/" + name, unit.text())));
@@ -48,7 +47,7 @@ public final class NetworkdFiles {
   }
 
   /** The host's files by file name, bridges first, in inventory order. */
-  public static Map<String, UnitFile> hostUnits(HostPolicy policy, Artefacts.Options options) {
+  public static Map<String, UnitFile> hostUnits(HostPolicy policy, NetworkdOptions options) {
     var units = new LinkedHashMap<String, UnitFile>();
     for (var bridge : policy.bridges()) {
       putUnique(units, "25-" + bridge.name() + ".netdev", new UnitFile.Builder()
@@ -101,7 +100,7 @@ public final class NetworkdFiles {
         .build();
   }
 
-  private static UnitFile routedTap(RoutedNetwork net, Port p, Artefacts.Options options) {
+  private static UnitFile routedTap(RoutedNetwork net, Port p, NetworkdOptions options) {
     var b = new UnitFile.Builder().section("Match").set("Name", p.tap()).section("Network");
     net.hostIpv4().ifPresent(a -> b.set("Address", host(a)));
     net.hostIpv6().ifPresent(a -> b.set("Address", host(a)));

@@ -1,7 +1,7 @@
 /**
- * nftables: a small AST of what netfence emits ({@link netfence.render.nft.Nft}),
- * the policy's translation into it ({@link netfence.render.nft.NftPolicy}) and
- * its text form ({@link netfence.render.nft.NftText}). The verifier evaluates
- * the same AST, whether built here or read back from the kernel as JSON.
+ * The policy's translation into netfence's nftables tables ({@link
+ * netfence.render.nft.NftPolicy}): a pure function from a host's policy to
+ * the {@link netfence.nft.Nft} AST, and from one VM interface to its set
+ * elements.
  */
 package netfence.render.nft;

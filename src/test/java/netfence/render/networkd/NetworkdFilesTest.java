@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
-import netfence.render.Artefacts;
 import netfence.testing.Examples;
 import netfence.testing.Golden;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,7 @@ class NetworkdFilesTest {
   void everyExampleMatchesItsGoldenFiles(Path example) {
     Inventory inv = Examples.load(example);
     for (var host : inv.hosts()) {
-      var files = NetworkdFiles.of(HostPolicy.of(inv, host.name()), new Artefacts.Options(252));
+      var files = NetworkdFiles.of(HostPolicy.of(inv, host.name()), new NetworkdOptions(252));
       assertThat(files).isNotEmpty();
       String dir = Examples.name(example) + (inv.hosts().size() == 1 ? "" : "/" + host.name());
       files.forEach((path, text) -> Golden.assertMatches(dir + "/" + path, text));
@@ -59,7 +58,7 @@ class NetworkdFilesTest {
   }
 
   private static String routedTap(int systemd) {
-    return NetworkdFiles.of(policy(), new Artefacts.Options(systemd)).get("networkd/host/30-vm5.network");
+    return NetworkdFiles.of(policy(), new NetworkdOptions(systemd)).get("networkd/host/30-vm5.network");
   }
 
   private static HostPolicy policy() {

@@ -18,7 +18,6 @@ import netfence.dataplane.Netns;
 import netfence.model.AddressPlan;
 import netfence.policy.HostPolicy;
 import netfence.policy.Port;
-import netfence.render.Artefacts;
 import netfence.testing.Examples;
 import netfence.testing.Kernel;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +42,7 @@ class NetworkdKernelTest {
     var policy = HostPolicy.of(Examples.load(Path.of("examples/microvm-routed.yaml")), "hv1");
     var net = policy.routed().getFirst().network();
     List<Port> ports = policy.routed().getFirst().ports();
-    var files = NetworkdFiles.of(policy, new Artefacts.Options(installedSystemd()));
+    var files = NetworkdFiles.of(policy, new NetworkdOptions(installedSystemd()));
 
     Path root = Files.createTempDirectory("nfnd-");
     var namespaces = new ArrayList<Netns>();

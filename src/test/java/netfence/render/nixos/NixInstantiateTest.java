@@ -16,7 +16,6 @@ import netfence.policy.HostPolicy;
 import netfence.render.networkd.NetworkdFiles;
 import netfence.render.networkd.UnitFile;
 import netfence.render.nft.NftPolicy;
-import netfence.render.nft.NftText;
 import netfence.testing.Examples;
 import netfence.testing.Kernel;
 import org.junit.jupiter.api.Tag;
@@ -53,9 +52,9 @@ class NixInstantiateTest {
         Path hostNix = dir.resolve(host.name()).resolve("nixos/host.nix");
         JsonNode tables = eval(hostNix, "networking.nftables.tables");
         for (var t : NftPolicy.tables(policy)) {
-          JsonNode table = tables.path(NftPolicy.TABLE + "-" + t.family());
-          assertThat(table.path("content").asText()).isEqualTo(NftText.body(t));
-          assertThat(table.path("family").asText()).isEqualTo(t.family());
+          JsonNode table = tables.path(netfence.nft.Nft.TABLE + "-" + t.family().nft());
+          assertThat(table.path("content").asText()).isEqualTo(netfence.nft.NftText.body(t));
+          assertThat(table.path("family").asText()).isEqualTo(t.family().nft());
         }
         JsonNode networks = eval(hostNix, "systemd.network.networks");
         JsonNode netdevs = eval(hostNix, "systemd.network.netdevs");

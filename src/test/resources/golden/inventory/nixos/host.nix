@@ -103,12 +103,24 @@
       	}
       	counter frag_evasion {
       	}
+      	counter lla_spoof {
+      	}
+      	counter dhcp_chaddr {
+      	}
       	map port_verdict {
       		type ifname : verdict
       		elements = {
       			"vxlan100" : jump trusted,
       			"tap1" : jump from_vm,
       			"v343a-0" : jump from_vm
+      		}
+      	}
+      	set named_ports {
+      		type ifname
+      		elements = {
+      			"vxlan100",
+      			"tap1",
+      			"v343a-0"
       		}
       	}
       	set foreign_ports {
@@ -162,6 +174,13 @@
       			"tap1" . 02:00:f0:a9:c4:4e . 02:00:f0:a9:c4:4e . 0.0.0.0,
       			"v343a-0" . 02:00:f0:a9:c4:4f . 02:00:f0:a9:c4:4f . 198.51.100.12,
       			"v343a-0" . 02:00:f0:a9:c4:4f . 02:00:f0:a9:c4:4f . 0.0.0.0
+      		}
+      	}
+      	set port_lla {
+      		typeof iifname . @th,208,48
+      		elements = {
+      			"tap1" . 0x0200f0a9c44e,
+      			"v343a-0" . 0x0200f0a9c44f
       		}
       	}
       	map ethertype {
@@ -226,6 +245,18 @@
       		flags dynamic
       		counter
       	}
+      	set vm_lla_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_dhcp_chaddr {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
       	chain prerouting {
       		type filter hook prerouting priority -200; policy accept;
       		ether type { 8021q, 8021ad } iifname vmap @port_verdict
@@ -236,6 +267,7 @@
       	}
       	chain ok4 {
       		udp sport 67 jump drop_rogue_dhcp
+      		udp dport 67 iifname . @th,288,48 != @port_lla jump drop_dhcp_chaddr
       		igmp type membership-query jump drop_mcast_query
       		notrack
       		accept
@@ -245,7 +277,7 @@
       		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
       		icmpv6 type mld-listener-query jump drop_mcast_query
       		udp sport 547 jump drop_rogue_dhcp
-      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
+      		icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } jump vm_nd
       		notrack
       		accept
       	}
@@ -259,6 +291,7 @@
       	}
       	chain vm4 {
       		udp sport 67 jump drop_rogue_dhcp
+      		udp dport 67 iifname . @th,288,48 != @port_lla jump drop_dhcp_chaddr
       		igmp type membership-query jump drop_mcast_query
       		iifname . ether saddr . ip saddr @ip4_net jump pass
       		iifname . ether saddr != @port_mac jump drop_forged_mac
@@ -270,7 +303,7 @@
       		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
       		icmpv6 type mld-listener-query jump drop_mcast_query
       		udp sport 547 jump drop_rogue_dhcp
-      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
+      		icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } jump vm_nd
       		iifname . ether saddr . ip6 saddr @ip6_net jump pass
       		iifname . ether saddr != @port_mac jump drop_forged_mac
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } jump pass
@@ -279,6 +312,14 @@
       	chain pass {
       		notrack
       		accept
+      	}
+      	chain vm_nd {
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
+      		ip6 saddr :: return
+      		icmpv6 type nd-router-solicit @th,64,16 != { 0x0101, 0x0201 } jump drop_lla_spoof
+      		icmpv6 type nd-router-solicit iifname . @th,80,48 != @port_lla jump drop_lla_spoof
+      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } @th,192,16 != { 0x0101, 0x0201 } jump drop_lla_spoof
+      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } iifname . @th,208,48 != @port_lla jump drop_lla_spoof
       	}
       	chain vm6_frag {
       		frag frag-off != 0 return
@@ -290,6 +331,10 @@
       		iifname . ether saddr . arp saddr ether . arp saddr ip @arp_ok accept
       		iifname . ether saddr != @port_mac jump drop_forged_mac
       		jump drop_arp_spoof
+      	}
+      	chain forward {
+      		type filter hook forward priority -200; policy accept;
+      		iifname != @named_ports oifname @named_ports counter name unknown_port drop
       	}
       	chain drop_forged_mac {
       		add @vm_forged_mac { iifname }
@@ -327,6 +372,14 @@
       		add @vm_frag_evasion { iifname }
       		counter name frag_evasion drop
       	}
+      	chain drop_lla_spoof {
+      		add @vm_lla_spoof { iifname }
+      		counter name lla_spoof drop
+      	}
+      	chain drop_dhcp_chaddr {
+      		add @vm_dhcp_chaddr { iifname }
+      		counter name dhcp_chaddr drop
+      	}
     '';
   };
 
@@ -342,9 +395,18 @@
       	}
       	counter host_input {
       	}
+      	counter unknown_port {
+      	}
       	set routed_taps {
       		type ifname
       		elements = {
+      			"vm5"
+      		}
+      	}
+      	set routed_reach {
+      		type ifname
+      		elements = {
+      			"enp0s3",
       			"vm5"
       		}
       	}
@@ -427,6 +489,10 @@
       		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
       		jump drop_forged_src
+      	}
+      	chain forward {
+      		type filter hook forward priority 0; policy accept;
+      		iifname != @routed_reach oifname @routed_taps counter name unknown_port drop
       	}
       	chain input {
       		type filter hook input priority 0; policy accept;

@@ -92,6 +92,269 @@
 
   networking.nftables.flushRuleset = false;
 
+  networking.nftables.tables.netfence-bridge = {
+    name = "netfence";
+    family = "bridge";
+    content = ''
+      	counter forged_mac {
+      	}
+      	counter forged_src {
+      	}
+      	counter arp_spoof {
+      	}
+      	counter nd_spoof {
+      	}
+      	counter rogue_dhcp {
+      	}
+      	counter ra {
+      	}
+      	counter ethertype {
+      	}
+      	counter unknown_port {
+      	}
+      	counter mcast_query {
+      	}
+      	counter frag_evasion {
+      	}
+      	counter lla_spoof {
+      	}
+      	counter dhcp_chaddr {
+      	}
+      	map port_verdict {
+      		type ifname : verdict
+      	}
+      	set named_ports {
+      		type ifname
+      	}
+      	set foreign_ports {
+      		type ifname
+      	}
+      	set port_mac {
+      		type ifname . ether_addr
+      	}
+      	set ip4_addr {
+      		type ifname . ether_addr . ipv4_addr
+      	}
+      	set ip4_net {
+      		type ifname . ether_addr . ipv4_addr
+      		flags interval
+      	}
+      	set ip6_addr {
+      		type ifname . ether_addr . ipv6_addr
+      	}
+      	set ip6_net {
+      		type ifname . ether_addr . ipv6_addr
+      		flags interval
+      	}
+      	set nd_target {
+      		typeof iifname . ether saddr . @th,64,128
+      	}
+      	set arp_ok {
+      		type ifname . ether_addr . ether_addr . ipv4_addr
+      	}
+      	set port_lla {
+      		typeof iifname . @th,208,48
+      	}
+      	map ethertype {
+      		type ether_type : verdict
+      		elements = {
+      			ip : jump vm4,
+      			ip6 : jump vm6,
+      			arp : jump vmarp
+      		}
+      	}
+      	set vm_forged_mac {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_forged_src {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_arp_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_nd_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_rogue_dhcp {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_ra {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_ethertype {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_mcast_query {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_frag_evasion {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_lla_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_dhcp_chaddr {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	chain prerouting {
+      		type filter hook prerouting priority -200; policy accept;
+      		ether type { 8021q, 8021ad } iifname vmap @port_verdict
+      		iifname . ether saddr . ip saddr @ip4_addr jump ok4
+      		iifname . ether saddr . ip6 saddr @ip6_addr jump ok6
+      		iifname vmap @port_verdict
+      		iifname @foreign_ports counter name unknown_port drop
+      	}
+      	chain ok4 {
+      		udp sport 67 jump drop_rogue_dhcp
+      		udp dport 67 iifname . @th,288,48 != @port_lla jump drop_dhcp_chaddr
+      		igmp type membership-query jump drop_mcast_query
+      		notrack
+      		accept
+      	}
+      	chain ok6 {
+      		exthdr frag exists jump vm6_frag
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		icmpv6 type mld-listener-query jump drop_mcast_query
+      		udp sport 547 jump drop_rogue_dhcp
+      		icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } jump vm_nd
+      		notrack
+      		accept
+      	}
+      	chain trusted {
+      		notrack
+      		accept
+      	}
+      	chain from_vm {
+      		ether type vmap @ethertype
+      		jump drop_ethertype
+      	}
+      	chain vm4 {
+      		udp sport 67 jump drop_rogue_dhcp
+      		udp dport 67 iifname . @th,288,48 != @port_lla jump drop_dhcp_chaddr
+      		igmp type membership-query jump drop_mcast_query
+      		iifname . ether saddr . ip saddr @ip4_net jump pass
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
+      		ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 jump pass
+      		jump drop_forged_src
+      	}
+      	chain vm6 {
+      		exthdr frag exists jump vm6_frag
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		icmpv6 type mld-listener-query jump drop_mcast_query
+      		udp sport 547 jump drop_rogue_dhcp
+      		icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } jump vm_nd
+      		iifname . ether saddr . ip6 saddr @ip6_net jump pass
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
+      		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } jump pass
+      		jump drop_forged_src
+      	}
+      	chain pass {
+      		notrack
+      		accept
+      	}
+      	chain vm_nd {
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
+      		ip6 saddr :: return
+      		icmpv6 type nd-router-solicit @th,64,16 != { 0x0101, 0x0201 } jump drop_lla_spoof
+      		icmpv6 type nd-router-solicit iifname . @th,80,48 != @port_lla jump drop_lla_spoof
+      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } @th,192,16 != { 0x0101, 0x0201 } jump drop_lla_spoof
+      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } iifname . @th,208,48 != @port_lla jump drop_lla_spoof
+      	}
+      	chain vm6_frag {
+      		frag frag-off != 0 return
+      		icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect, mld2-listener-report } jump drop_frag_evasion
+      		@th,0,64 >= 0 return
+      		jump drop_frag_evasion
+      	}
+      	chain vmarp {
+      		iifname . ether saddr . arp saddr ether . arp saddr ip @arp_ok accept
+      		iifname . ether saddr != @port_mac jump drop_forged_mac
+      		jump drop_arp_spoof
+      	}
+      	chain forward {
+      		type filter hook forward priority -200; policy accept;
+      		iifname != @named_ports oifname @named_ports counter name unknown_port drop
+      	}
+      	chain drop_forged_mac {
+      		add @vm_forged_mac { iifname }
+      		counter name forged_mac drop
+      	}
+      	chain drop_forged_src {
+      		add @vm_forged_src { iifname }
+      		counter name forged_src drop
+      	}
+      	chain drop_arp_spoof {
+      		add @vm_arp_spoof { iifname }
+      		counter name arp_spoof drop
+      	}
+      	chain drop_nd_spoof {
+      		add @vm_nd_spoof { iifname }
+      		counter name nd_spoof drop
+      	}
+      	chain drop_rogue_dhcp {
+      		add @vm_rogue_dhcp { iifname }
+      		counter name rogue_dhcp drop
+      	}
+      	chain drop_ra {
+      		add @vm_ra { iifname }
+      		counter name ra drop
+      	}
+      	chain drop_ethertype {
+      		add @vm_ethertype { iifname }
+      		counter name ethertype drop
+      	}
+      	chain drop_mcast_query {
+      		add @vm_mcast_query { iifname }
+      		counter name mcast_query drop
+      	}
+      	chain drop_frag_evasion {
+      		add @vm_frag_evasion { iifname }
+      		counter name frag_evasion drop
+      	}
+      	chain drop_lla_spoof {
+      		add @vm_lla_spoof { iifname }
+      		counter name lla_spoof drop
+      	}
+      	chain drop_dhcp_chaddr {
+      		add @vm_dhcp_chaddr { iifname }
+      		counter name dhcp_chaddr drop
+      	}
+    '';
+  };
+
   networking.nftables.tables.netfence-inet = {
     name = "netfence";
     family = "inet";
@@ -104,9 +367,21 @@
       	}
       	counter host_input {
       	}
+      	counter unknown_port {
+      	}
       	set routed_taps {
       		type ifname
       		elements = {
+      			"vm5",
+      			"vm6",
+      			"vm26"
+      		}
+      	}
+      	set routed_reach {
+      		type ifname
+      		elements = {
+      			"enp0s3",
+      			"wg0",
       			"vm5",
       			"vm6",
       			"vm26"
@@ -212,6 +487,10 @@
       		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
       		jump drop_forged_src
+      	}
+      	chain forward {
+      		type filter hook forward priority 0; policy accept;
+      		iifname != @routed_reach oifname @routed_taps counter name unknown_port drop
       	}
       	chain input {
       		type filter hook input priority 0; policy accept;

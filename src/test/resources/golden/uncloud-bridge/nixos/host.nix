@@ -84,6 +84,10 @@
       	}
       	counter frag_evasion {
       	}
+      	counter lla_spoof {
+      	}
+      	counter dhcp_chaddr {
+      	}
       	map port_verdict {
       		type ifname : verdict
       		elements = {
@@ -91,6 +95,15 @@
       			"tap1" : jump from_vm,
       			"v343a-0" : jump from_vm,
       			"tap3" : jump from_vm
+      		}
+      	}
+      	set named_ports {
+      		type ifname
+      		elements = {
+      			"vxlan100",
+      			"tap1",
+      			"v343a-0",
+      			"tap3"
       		}
       	}
       	set foreign_ports {
@@ -157,6 +170,14 @@
       			"tap3" . 02:00:f0:a9:c4:50 . 02:00:f0:a9:c4:50 . 0.0.0.0
       		}
       	}
+      	set port_lla {
+      		typeof iifname . @th,208,48
+      		elements = {
+      			"tap1" . 0x0200f0a9c44e,
+      			"v343a-0" . 0x0200f0a9c44f,
+      			"tap3" . 0x0200f0a9c450
+      		}
+      	}
       	map ethertype {
       		type ether_type : verdict
       		elements = {
@@ -219,6 +240,18 @@
       		flags dynamic
       		counter
       	}
+      	set vm_lla_spoof {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_dhcp_chaddr {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
       	chain prerouting {
       		type filter hook prerouting priority -200; policy accept;
       		ether type { 8021q, 8021ad } iifname vmap @port_verdict
@@ -229,6 +262,7 @@
       	}
       	chain ok4 {
       		udp sport 67 jump drop_rogue_dhcp
+      		udp dport 67 iifname . @th,288,48 != @port_lla jump drop_dhcp_chaddr
       		igmp type membership-query jump drop_mcast_query
       		accept
       	}
@@ -237,7 +271,7 @@
       		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
       		icmpv6 type mld-listener-query jump drop_mcast_query
       		udp sport 547 jump drop_rogue_dhcp
-      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
+      		icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } jump vm_nd
       		accept
       	}
       	chain trusted {
@@ -249,6 +283,7 @@
       	}
       	chain vm4 {
       		udp sport 67 jump drop_rogue_dhcp
+      		udp dport 67 iifname . @th,288,48 != @port_lla jump drop_dhcp_chaddr
       		igmp type membership-query jump drop_mcast_query
       		iifname . ether saddr . ip saddr @ip4_net jump pass
       		iifname . ether saddr != @port_mac jump drop_forged_mac
@@ -260,7 +295,7 @@
       		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
       		icmpv6 type mld-listener-query jump drop_mcast_query
       		udp sport 547 jump drop_rogue_dhcp
-      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
+      		icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } jump vm_nd
       		iifname . ether saddr . ip6 saddr @ip6_net jump pass
       		iifname . ether saddr != @port_mac jump drop_forged_mac
       		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } jump pass
@@ -268,6 +303,14 @@
       	}
       	chain pass {
       		accept
+      	}
+      	chain vm_nd {
+      		icmpv6 type nd-neighbor-advert iifname . ether saddr . @th,64,128 != @nd_target jump drop_nd_spoof
+      		ip6 saddr :: return
+      		icmpv6 type nd-router-solicit @th,64,16 != { 0x0101, 0x0201 } jump drop_lla_spoof
+      		icmpv6 type nd-router-solicit iifname . @th,80,48 != @port_lla jump drop_lla_spoof
+      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } @th,192,16 != { 0x0101, 0x0201 } jump drop_lla_spoof
+      		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } iifname . @th,208,48 != @port_lla jump drop_lla_spoof
       	}
       	chain vm6_frag {
       		frag frag-off != 0 return
@@ -279,6 +322,10 @@
       		iifname . ether saddr . arp saddr ether . arp saddr ip @arp_ok accept
       		iifname . ether saddr != @port_mac jump drop_forged_mac
       		jump drop_arp_spoof
+      	}
+      	chain forward {
+      		type filter hook forward priority -200; policy accept;
+      		iifname != @named_ports oifname @named_ports counter name unknown_port drop
       	}
       	chain drop_forged_mac {
       		add @vm_forged_mac { iifname }
@@ -315,6 +362,134 @@
       	chain drop_frag_evasion {
       		add @vm_frag_evasion { iifname }
       		counter name frag_evasion drop
+      	}
+      	chain drop_lla_spoof {
+      		add @vm_lla_spoof { iifname }
+      		counter name lla_spoof drop
+      	}
+      	chain drop_dhcp_chaddr {
+      		add @vm_dhcp_chaddr { iifname }
+      		counter name dhcp_chaddr drop
+      	}
+    '';
+  };
+
+  networking.nftables.tables.netfence-inet = {
+    name = "netfence";
+    family = "inet";
+    content = ''
+      	counter forged_src {
+      	}
+      	counter rogue_dhcp {
+      	}
+      	counter ra {
+      	}
+      	counter host_input {
+      	}
+      	counter unknown_port {
+      	}
+      	set routed_taps {
+      		type ifname
+      	}
+      	set routed_reach {
+      		type ifname
+      	}
+      	set r4_addr {
+      		type ifname . ipv4_addr
+      	}
+      	set r4_net {
+      		type ifname . ipv4_addr
+      		flags interval
+      	}
+      	set r6_addr {
+      		type ifname . ipv6_addr
+      	}
+      	set r6_net {
+      		type ifname . ipv6_addr
+      		flags interval
+      	}
+      	set host_services {
+      		type ifname . inet_proto . inet_service
+      	}
+      	set nat4 {
+      		type ipv4_addr
+      		flags interval
+      	}
+      	set vm_forged_src {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_rogue_dhcp {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_ra {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	set vm_host_input {
+      		type ifname
+      		size 65536
+      		flags dynamic
+      		counter
+      	}
+      	chain prerouting {
+      		type filter hook prerouting priority -300; policy accept;
+      		iifname . ip saddr @r4_addr jump routed_ok4
+      		iifname . ip6 saddr @r6_addr jump routed_ok6
+      		iifname @routed_taps jump routed_in
+      	}
+      	chain routed_ok4 {
+      		udp sport 67 jump drop_rogue_dhcp
+      		accept
+      	}
+      	chain routed_ok6 {
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		udp sport 547 jump drop_rogue_dhcp
+      		accept
+      	}
+      	chain routed_in {
+      		iifname . ip saddr @r4_net jump routed_ok4
+      		iifname . ip6 saddr @r6_net jump routed_ok6
+      		icmpv6 type { nd-router-advert, nd-redirect } jump drop_ra
+      		ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld2-listener-report } accept
+      		jump drop_forged_src
+      	}
+      	chain forward {
+      		type filter hook forward priority 0; policy accept;
+      		iifname != @routed_reach oifname @routed_taps counter name unknown_port drop
+      	}
+      	chain input {
+      		type filter hook input priority 0; policy accept;
+      		iifname @routed_taps jump routed_input
+      	}
+      	chain routed_input {
+      		meta l4proto { icmp, ipv6-icmp } accept
+      		iifname . meta l4proto . th dport @host_services accept
+      		tcp flags & (syn | ack) != syn accept
+      		jump drop_host_input
+      	}
+      	chain drop_forged_src {
+      		add @vm_forged_src { iifname }
+      		counter name forged_src drop
+      	}
+      	chain drop_rogue_dhcp {
+      		add @vm_rogue_dhcp { iifname }
+      		counter name rogue_dhcp drop
+      	}
+      	chain drop_ra {
+      		add @vm_ra { iifname }
+      		counter name ra drop
+      	}
+      	chain drop_host_input {
+      		add @vm_host_input { iifname }
+      		counter name host_input drop
       	}
     '';
   };

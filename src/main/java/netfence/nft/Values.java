@@ -1,4 +1,4 @@
-package netfence.render.nft;
+package netfence.nft;
 
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
@@ -45,7 +45,7 @@ public final class Values {
       case NFPROTO, CT_STATE -> t.toLowerCase(Locale.ROOT);
       case TCP_SYN_ACK -> tcpFlags(t);
       case FRAG_HDR -> t.equals("exists") || t.equals("true");
-      case ND_TARGET, TH_HEAD -> integer(t);
+      case ND_TARGET, TH_HEAD, ND_OPT_HEAD, ND_OPT_LLA, RS_OPT_HEAD, RS_OPT_LLA, DHCP_CHADDR -> integer(t);
       case UDP_SPORT, UDP_DPORT, TH_DPORT, VLAN_ID, FRAG_OFF -> integer(t).intValueExact();
     };
   }

@@ -1,4 +1,4 @@
-package netfence.render.nft;
+package netfence.nft;
 
 import java.util.List;
 import java.util.Optional;
@@ -19,8 +19,11 @@ public final class Nft {
    */
   public static final int COUNTED_SET_SIZE = 65_536;
 
+  /** The name of netfence's tables, in both of its families. */
+  public static final String TABLE = "netfence";
+
   /** A table of one family; {@code counters} are the named counters its rules count drops in, one per reason. */
-  public record Table(String family, String name, List<String> counters, List<Set> sets, List<Chain> chains) {
+  public record Table(Family family, String name, List<String> counters, List<Set> sets, List<Chain> chains) {
     public Table {
       counters = List.copyOf(counters);
       sets = List.copyOf(sets);

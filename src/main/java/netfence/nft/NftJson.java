@@ -1,4 +1,4 @@
-package netfence.verify;
+package netfence.nft;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import netfence.render.nft.Field;
-import netfence.render.nft.Nft;
 
 /**
  * Reads nft's JSON output ({@code nft -j list table|ruleset}) into the
@@ -140,7 +138,7 @@ public final class NftJson {
       }
       if (!rulesByChain.isEmpty()) throw new NotRepresentable(where() + ": rules of unknown chain(s) " + rulesByChain.keySet());
       var builtSets = sets.stream().map(s -> set(s, lookupKeys, where() + " set " + s.path("name").asText())).toList();
-      return new Nft.Table(family, name, counters, builtSets, builtChains);
+      return new Nft.Table(Family.of(family), name, counters, builtSets, builtChains);
     }
   }
 

@@ -1,4 +1,4 @@
-package netfence.render.nft;
+package netfence.nft;
 
 /**
  * The packet fields netfence's rules match on: the vocabulary shared by the
@@ -29,6 +29,19 @@ public enum Field {
    * 1.0.6 has no {@code icmpv6 taddr}. Set elements are 128-bit integers.
    */
   ND_TARGET("@th,64,128", ""),
+  /**
+   * The type and length of the first option of a neighbour solicitation or advertisement (after
+   * the 16-byte target): {@code 0x0101} or {@code 0x0201} for a link-layer address option.
+   */
+  ND_OPT_HEAD("@th,192,16", ""),
+  /** The link-layer address in that first option, 48 bits. */
+  ND_OPT_LLA("@th,208,48", ""),
+  /** The type and length of the first option of a router solicitation (after 4 reserved bytes). */
+  RS_OPT_HEAD("@th,64,16", ""),
+  /** The link-layer address in that first option, 48 bits. */
+  RS_OPT_LLA("@th,80,48", ""),
+  /** The client hardware address of a DHCPv4 message ({@code chaddr}, 28 bytes into the UDP payload), 48 bits. */
+  DHCP_CHADDR("@th,288,48", ""),
   /** Whether an IPv6 fragment header is present ({@code exthdr frag exists}). */
   FRAG_HDR("exthdr frag", "boolean"),
   FRAG_OFF("frag frag-off", "integer"),
@@ -57,5 +70,15 @@ public enum Field {
   /** The nft data type, for set declarations; empty for raw payload (declared with {@code typeof}). */
   public String type() {
     return type;
+  }
+
+  /** For raw payload ({@code @th,OFFSET,LENGTH}): the offset in bits into the transport header. */
+  public int rawOffset() {
+    return Integer.parseInt(nft.split(",")[1]);
+  }
+
+  /** For raw payload: the length in bits. */
+  public int rawBits() {
+    return Integer.parseInt(nft.split(",")[2]);
   }
 }

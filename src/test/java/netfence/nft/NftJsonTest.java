@@ -1,6 +1,6 @@
-package netfence.verify;
+package netfence.nft;
 
-import static netfence.render.nft.Field.*;
+import static netfence.nft.Field.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import netfence.render.nft.Nft;
+import netfence.nft.Nft;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,24 +22,25 @@ class NftJsonTest {
   }
 
   static Nft.Table table(String family) {
-    return tables.stream().filter(t -> t.family().equals(family)).findFirst().orElseThrow();
+    return tables.stream().filter(t -> t.family().nft().equals(family)).findFirst().orElseThrow();
   }
 
   @Test
   void readsBothTablesWithCountersSetsAndChainsInOrder() {
     assertThat(tables).extracting(t -> t.family() + " " + t.name()).containsExactly("bridge netfence", "inet netfence");
     var bridge = table("bridge");
-    assertThat(bridge.counters()).startsWith("forged_mac", "forged_src").contains("frag_evasion").hasSize(10);
+    assertThat(bridge.counters()).startsWith("forged_mac", "forged_src").contains("frag_evasion", "lla_spoof", "dhcp_chaddr").hasSize(12);
     assertThat(bridge.sets()).extracting(Nft.Set::name).startsWith(
-        "port_verdict", "foreign_ports", "port_mac", "ip4_addr", "ip4_net", "ip6_addr", "ip6_net", "nd_target", "arp_ok", "ethertype")
+        "port_verdict", "named_ports", "foreign_ports", "port_mac", "ip4_addr", "ip4_net", "ip6_addr", "ip6_net", "nd_target", "arp_ok",
+        "port_lla", "ethertype")
         .contains("vm_forged_src", "vm_ra");
     assertThat(bridge.set("vm_ra").orElseThrow().data()).isEqualTo(Nft.Data.COUNTER);
     // An element the packet path made, with its count: read by its key.
     assertThat(bridge.set("vm_ra").orElseThrow().elements()).containsExactly(Nft.Element.of("\"tap1\""));
     assertThat(bridge.chain("drop_ra").orElseThrow().rules().getFirst().verdict())
-        .contains(new Nft.CountIn(List.of(netfence.render.nft.Field.IIFNAME), "vm_ra"));
+        .contains(new Nft.CountIn(List.of(Field.IIFNAME), "vm_ra"));
     assertThat(bridge.chains()).extracting(Nft.Chain::name)
-        .startsWith("prerouting", "ok4", "ok6", "trusted", "from_vm", "vm4", "vm6", "pass", "vm6_frag", "vmarp")
+        .startsWith("prerouting", "ok4", "ok6", "trusted", "from_vm", "vm4", "vm6", "pass", "vm_nd", "vm6_frag", "vmarp", "forward")
         .contains("drop_ra", "drop_forged_src");
     assertThat(bridge.chain("prerouting").orElseThrow().hook()).contains(new Nft.Hook("filter", "prerouting", -200, "accept"));
     assertThat(table("inet").chain("postrouting").orElseThrow().hook()).contains(new Nft.Hook("nat", "postrouting", 100, "accept"));
@@ -87,8 +88,9 @@ class NftJsonTest {
         new Nft.Rule(List.of(), Optional.empty(), Optional.of(new Nft.CountIn(List.of(IIFNAME), "vm_rogue_dhcp"))),
         new Nft.Rule(List.of(), Optional.of("rogue_dhcp"), Optional.of(new Nft.Drop())));
     // the dependency nft could not hide is kept as the kernel has it
-    assertThat(vm4.get(1).matches()).containsExactly(Nft.eq(ETHER_TYPE, "ip"), Nft.eq(IGMP_TYPE, "membership-query"));
-    assertThat(vm4.get(3).matches()).containsExactly(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true));
+    assertThat(vm4.get(1).matches()).containsExactly(Nft.eq(UDP_DPORT, "67"), new Nft.InNamedSet(List.of(IIFNAME, DHCP_CHADDR), "port_lla", true));
+    assertThat(vm4.get(2).matches()).containsExactly(Nft.eq(ETHER_TYPE, "ip"), Nft.eq(IGMP_TYPE, "membership-query"));
+    assertThat(vm4.get(4).matches()).containsExactly(new Nft.InNamedSet(List.of(IIFNAME, ETHER_SADDR), "port_mac", true));
     var frag = bridge.chain("vm6_frag").orElseThrow().rules();
     assertThat(frag.get(0).matches()).containsExactly(Nft.ne(FRAG_OFF, "0"));
     assertThat(frag.get(2).matches()).containsExactly(new Nft.Equals(TH_HEAD, Nft.Op.GE, "0"));

@@ -1,4 +1,4 @@
-package netfence.render.nft;
+package netfence.nft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,7 @@ import netfence.dataplane.Exec;
 import netfence.dataplane.Netns;
 import netfence.model.Inventory;
 import netfence.policy.HostPolicy;
+import netfence.render.nft.NftPolicy;
 import netfence.testing.Examples;
 import netfence.testing.Golden;
 import netfence.testing.Kernel;
@@ -29,7 +30,7 @@ class NftTextTest {
   private static String script(Path example) {
     Inventory inv = Examples.load(example);
     assertThat(inv.hosts()).as("hosts of %s", example).hasSize(1);
-    return NftText.script(NftPolicy.tables(HostPolicy.of(inv, inv.hosts().getFirst().name())));
+    return NftScript.file(NftCommand.replace(NftPolicy.tables(HostPolicy.of(inv, inv.hosts().getFirst().name()))));
   }
 
   @ParameterizedTest
