@@ -335,8 +335,9 @@ class ApiServerTest {
   void deeplyNestedBodiesAre4xxWithAMessage() throws Exception {
     String json = "{\"host\": " + "[".repeat(20_000) + "]".repeat(20_000) + "}";
     String yaml = "host: " + "[".repeat(20_000) + "]".repeat(20_000) + "\n";
-    String block = "a:\n" + java.util.stream.IntStream.range(1, 3000).mapToObj(i -> " ".repeat(i) + "- a:\n").reduce("", String::concat);
-    for (var body : List.of(json, yaml, block)) {
+    String block = java.util.stream.IntStream.range(0, 690).mapToObj(i -> " ".repeat(i) + "a:\n").reduce("", String::concat) + " ".repeat(690) + "a: 1\n";
+    String recursive = "host: &a [*a]\n";
+    for (var body : List.of(json, yaml, block, recursive)) {
       for (var path : List.of("/v1/vms/deep", "/v1/hosts/deep")) {
         var r = api.send("PUT", path, body);
         assertThat(r.status()).as(path + " " + r.body()).isBetween(400, 499);
