@@ -1,10 +1,7 @@
 package netfence.api;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -37,14 +34,5 @@ final class JettyErrors extends ErrorHandler {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     Content.Sink.write(response, true, Api.errors(status, List.of(message)).body(), callback);
     return true;
-  }
-
-  @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    String message = reason == null || reason.isBlank() ? "bad request" : reason;
-    metrics.answered(status);
-    log.accept("netfence: api: a request Jetty could not read: %d: %s".formatted(status, Query.shown(message)));
-    fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-    return ByteBuffer.wrap(Api.errors(status, List.of(message)).body().getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -297,6 +297,9 @@ class ApiServerTest {
     assertThat(f.raw("PUT /v1/vms/a%2Fb HTTP/1.1\r\nContent-Length: " + body.length, body)).startsWith("HTTP/1.1 400")
         .endsWith("{\"errors\":[\"Ambiguous URI path separator\"]}");
     assertThat(f.log).anySatisfy(l -> assertThat(l).isEqualTo("netfence: api: PUT /v1/vms/a%2Fb: 400: Ambiguous URI path separator"));
+    // A request Jetty cannot even parse gets an answer of the same kind.
+    String garbage = f.raw("PUT /v1/vms/x HTTP/1.1\r\nContent-Length: nonsense", new byte[0]);
+    assertThat(garbage).startsWith("HTTP/1.1 400").contains("{\"errors\":[");
     assertThat(f.state.count(Kind.VMS)).as("neither 'a' nor anything else was created").isZero();
     assertThat(f.log).anySatisfy(l -> assertThat(l).startsWith("netfence: api: PUT /v1/vms/a;b: 400: VM name 'a;b' is invalid"));
     // A plain valid name still works over the same raw path.

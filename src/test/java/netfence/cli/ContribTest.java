@@ -91,6 +91,11 @@ class ContribTest {
 
   /** Runs contrib/libvirt/qemu as libvirt does: the domain XML on stdin; no /etc/default/netfence but {@code env}. */
   private Hook hook(String domain, String operation, String xml, Map<String, String> env) throws Exception {
+    return hook(dir, domain, operation, xml, env);
+  }
+
+  /** The same, with {@code dir} for the (absent) defaults file; for the tests on the kernel too. */
+  static Hook hook(Path dir, String domain, String operation, String xml, Map<String, String> env) throws Exception {
     var pb = new ProcessBuilder("sh", "contrib/libvirt/qemu", domain, operation, "begin", "-");
     pb.environment().put("NETFENCE_HOST", "hv1");
     pb.environment().put("NETFENCE_DEFAULTS", dir.resolve("no-defaults").toString());

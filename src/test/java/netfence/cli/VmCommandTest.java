@@ -105,6 +105,15 @@ class VmCommandTest {
         assertThat(lines).hasSize(n);
         for (int i = 1; i <= n; i++) assertThat(lines.get(i - 1)).isEqualTo(netfence.testing.Fleet.name(i) + "\thv1\t" + i);
 
+        // The export of the same fleet, streamed: every VM, and nothing held as one string on the server.
+        try (var api = netfence.api.ApiClient.unixSocket(socket)) {
+          var export = api.send("GET", "/v1/inventory", null);
+          assertThat(export.status()).isEqualTo(200);
+          assertThat(export.body().lines().filter(l -> l.matches("  vm\\d{6}:")).count()).isEqualTo(n);
+          assertThat(export.body()).endsWith("  " + netfence.testing.Fleet.name(n) + ":\n    host: hv1\n    index: " + n
+              + "\n    interfaces:\n    - network: vmnet\n");
+        }
+
         var json = run("vm", "ls", "-o", "json", "--socket", socket.toString());
         assertThat(json.code()).as(json.err()).isZero();
         var vms = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()).path("vms");
