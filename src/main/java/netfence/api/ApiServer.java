@@ -1,73 +1,100 @@
 package netfence.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import netfence.inventory.Diagnostic;
-import netfence.state.Mutation;
-import netfence.state.Result;
+import java.util.function.Consumer;
 import netfence.state.StateService;
-import netfence.store.Kind;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * The REST API over a {@link StateService}, as described in {@code openapi/netfence-v1.yaml}.
  *
  * <pre>{@code
- * try (var server = ApiServer.start(store, List.of(new Listen.UnixSocket(Path.of("/run/netfence/netfence.sock"))), AgentView.NONE)) {
+ * var listen = List.<Listen>of(new Listen.UnixSocket(Path.of("/run/netfence/netfence.sock")));
+ * try (var server = ApiServer.start(state, listen, AgentView.NONE, ApiServer.Settings.DEFAULTS, System.err::println)) {
  *   server.join();
  * }
  * }</pre>
  *
- * <p>On the Unix socket nobody is asked for a token: the socket's mode (0660)
- * decides who may connect. On TCP every {@code /v1} request, reads included,
- * needs {@code Authorization: Bearer TOKEN}, because the inventory is a map of
- * the network; only {@code /metrics} is open, for scrapers.
+ * <p>On the Unix socket nobody is asked for a token: the socket's mode (0660) decides who may
+ * connect. On TCP every {@code /v1} request, reads included, needs {@code Authorization: Bearer
+ * TOKEN}, because the inventory is a map of the network; so does {@code /metrics}, unless
+ * {@link Settings#metricsWithoutToken} opens it for scrapers. A socket another process still
+ * answers on is never taken over; one left by a process that died is replaced.
  */
 public final class ApiServer implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** How long connections may stay silent; longer than any wait a request may ask for, and than the feed's heartbeat. */
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
 
   private final Server server;
+  private final Api api;
 
-  private ApiServer(Server server) {
-    this.server = server;
+  /**
+   * How the server treats its clients.
+   *
+   * @param busyTimeout how long a change may wait in the state service's queue before it is withdrawn (503)
+   * @param heartbeat how often a change feed with nothing to send writes a bookmark (and so notices a client that went away)
+   * @param metricsWithoutToken whether {@code /metrics} on TCP is open to anyone (a deliberate opt-out)
+   */
+  public record Settings(Duration busyTimeout, Duration heartbeat, boolean metricsWithoutToken) {
+    public Settings {
+      if (busyTimeout.isNegative() || busyTimeout.isZero()) throw new IllegalArgumentException("busyTimeout (" + busyTimeout + ") must be positive");
+      if (heartbeat.isNegative() || heartbeat.isZero() || heartbeat.compareTo(IDLE_TIMEOUT) >= 0) {
+        throw new IllegalArgumentException("heartbeat (" + heartbeat + ") must be positive and shorter than " + IDLE_TIMEOUT);
+      }
+    }
+
+    public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(10), Duration.ofSeconds(15), false);
+
+    public Settings withMetricsWithoutToken(boolean open) {
+      return new Settings(busyTimeout, heartbeat, open);
+    }
   }
 
-  /** Starts serving; returns once every listener is bound. */
-  public static ApiServer start(StateService store, List<Listen> listeners, AgentView agent) throws Exception {
+  private ApiServer(Server server, Api api) {
+    this.server = server;
+    this.api = api;
+  }
+
+  /** Starts serving with the default settings, logging to stderr. */
+  public static ApiServer start(StateService state, List<Listen> listeners, AgentView agent) throws Exception {
+    return start(state, listeners, agent, Settings.DEFAULTS, line -> System.err.println(line));
+  }
+
+  /**
+   * Starts serving; returns once every listener is bound. Refuses (IllegalStateException) a socket path
+   * that another process answers on, or that is not a socket.
+   */
+  public static ApiServer start(StateService state, List<Listen> listeners, AgentView agent, Settings settings, Consumer<String> log)
+      throws Exception {
     if (listeners.isEmpty()) throw new IllegalArgumentException("listeners must name at least one socket or address");
     var server = new Server();
-    var tokens = new java.util.HashMap<Connector, byte[]>();
+    var tokens = new HashMap<Connector, byte[]>();
     var sockets = new ArrayList<Path>();
     for (Listen l : listeners) {
       switch (l) {
         case Listen.UnixSocket u -> {
           Files.createDirectories(u.path().toAbsolutePath().getParent());
-          // A socket left by a process that died would make the bind fail.
-          Files.deleteIfExists(u.path());
+          claim(u.path(), log);
           var c = new UnixDomainServerConnector(server);
           c.setUnixDomainPath(u.path());
+          c.setIdleTimeout(IDLE_TIMEOUT.toMillis());
           server.addConnector(c);
           sockets.add(u.path());
         }
@@ -75,15 +102,39 @@ public final class ApiServer implements AutoCloseable {
           var c = new ServerConnector(server);
           c.setHost(t.host());
           c.setPort(t.port());
+          c.setIdleTimeout(IDLE_TIMEOUT.toMillis());
           server.addConnector(c);
           tokens.put(c, t.token().strip().getBytes(StandardCharsets.UTF_8));
         }
       }
     }
-    server.setHandler(new Api(store, agent, Map.copyOf(tokens)));
+    var metrics = new ApiMetrics();
+    var api = new Api(state, agent, Map.copyOf(tokens), settings, metrics, log);
+    server.setHandler(api);
+    server.setErrorHandler(new JettyErrors(metrics, log));
     server.start();
     for (Path p : sockets) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-rw----"));
-    return new ApiServer(server);
+    return new ApiServer(server, api);
+  }
+
+  /**
+   * Makes {@code socket} free to bind: nothing there, or a socket nobody answers on (left by a
+   * process that died), which is removed. A live socket, or a file that is not a socket, is refused
+   * (IllegalStateException). {@link #start} does it; a service calls it first too, before it
+   * touches anything else.
+   */
+  public static void claim(Path socket, Consumer<String> log) throws IOException {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) return;
+    int mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    if ((mode & 0170000) != 0140000) throw new IllegalStateException(socket + " exists and is not a socket; refusing to replace it");
+    try (var probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      probe.connect(UnixDomainSocketAddress.of(socket));
+    } catch (ConnectException e) {
+      log.accept("netfence: removing the stale socket " + socket + " (nobody answers on it)");
+      Files.delete(socket);
+      return;
+    }
+    throw new IllegalStateException("another process answers on " + socket + "; stop it first (one socket, one netfence serve)");
   }
 
   /** The TCP port a listener bound (useful with port 0), in listener order. */
@@ -100,144 +151,7 @@ public final class ApiServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    api.close();
     server.stop();
   }
-
-  /** The routes of {@link Routes#ALL}. */
-  private static final class Api extends Handler.Abstract {
-    private final StateService store;
-    private final AgentView agent;
-    private final Map<Connector, byte[]> tokens;
-
-    /** Requests that failed inside the service (an internal error answers 500). */
-    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
-
-    Api(StateService store, AgentView agent, Map<Connector, byte[]> tokens) {
-      this.store = store;
-      this.agent = agent;
-      this.tokens = tokens;
-    }
-
-    @Override
-    public boolean handle(Request request, Response response, Callback callback) throws Exception {
-      Reply reply;
-      try {
-        reply = route(request);
-      } catch (RuntimeException | IOException e) {
-        failed.incrementAndGet();
-        reply = errors(500, List.of("internal error: " + (e.getMessage() == null ? e.toString() : e.getMessage())));
-      }
-      response.setStatus(reply.status());
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
-      if (reply.status() == 401) response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-      Content.Sink.write(response, true, reply.body(), callback);
-      return true;
-    }
-
-    private Reply route(Request request) throws IOException {
-      String path = Request.getPathInContext(request);
-      String method = request.getMethod();
-      if (path.equals("/metrics")) {
-        if (!method.equals("GET")) return notAllowed(method, path);
-        return new Reply(200, "text/plain; version=0.0.4; charset=utf-8",
-            "# HELP netfence_store_revision Revision of the desired state.\n# TYPE netfence_store_revision gauge\n"
-                + "netfence_store_revision " + store.revision() + "\n"
-                + "# HELP netfence_store_changes_total Changes to the desired state, committed or refused by validation.\n"
-                + "# TYPE netfence_store_changes_total counter\n"
-                + "netfence_store_changes_total{outcome=\"committed\"} " + store.counts().committed() + "\n"
-                + "netfence_store_changes_total{outcome=\"rejected\"} " + store.counts().rejected() + "\n"
-                + "# HELP netfence_store_commits_total Commits to the store (one fsync each; one may hold many changes).\n"
-                + "# TYPE netfence_store_commits_total counter\n"
-                + "netfence_store_commits_total " + store.counts().commits() + "\n"
-                + "# HELP netfence_api_errors_total Requests that failed inside the service (store or I/O errors).\n"
-                + "# TYPE netfence_api_errors_total counter\n"
-                + "netfence_api_errors_total " + failed.get() + "\n" + agent.metrics());
-      }
-      if (!authorised(request)) return errors(401, List.of("this listener needs 'Authorization: Bearer TOKEN'"));
-      if (path.equals("/v1/status")) {
-        if (!method.equals("GET")) return notAllowed(method, path);
-        return json(200, "{\"revision\": " + store.revision() + ", \"agent\": " + agent.statusJson() + "}");
-      }
-      if (path.equals("/v1/inventory")) {
-        if (!method.equals("GET")) return notAllowed(method, path);
-        return new Reply(200, "application/yaml; charset=utf-8", InventoryExport.yaml(store));
-      }
-      var target = Routes.objects(path);
-      if (target.isEmpty()) return errors(404, List.of("no such route: " + path));
-      Kind kind = target.get().kind();
-      if (target.get().name().isEmpty()) {
-        if (!method.equals("GET")) return notAllowed(method, path);
-        ObjectNode all = JSON.createObjectNode();
-        all.put("revision", store.revision());
-        ObjectNode objects = all.putObject(kind.key());
-        store.list(kind, Optional.empty(), Integer.MAX_VALUE).forEach((n, b) -> objects.set(n, tree(b)));
-        return json(200, JSON.writeValueAsString(all));
-      }
-      String name = target.get().name().get();
-      return switch (method) {
-        case "GET" -> store.get(kind, name).map(b -> object(200, name, store.revision(), b)).orElseGet(() -> missing(kind, name));
-        case "PUT" -> {
-          String body = Content.Source.asString(request, StandardCharsets.UTF_8);
-          boolean existed = store.get(kind, name).isPresent();
-          var r = store.submit(new Mutation.Put(kind, name, body)).join();
-          yield r.ok() ? object(existed ? 200 : 201, name, r.revision(), r.body().orElseThrow()) : refused(r);
-        }
-        case "DELETE" -> {
-          var r = store.submit(new Mutation.Delete(kind, name)).join();
-          yield r.ok() ? json(200, "{\"revision\": " + r.revision() + "}") : refused(r);
-        }
-        default -> notAllowed(method, path);
-      };
-    }
-
-    private boolean authorised(Request request) {
-      byte[] token = tokens.get(request.getConnectionMetaData().getConnector());
-      if (token == null) return true;
-      String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-      if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
-      // Constant time: the token must not leak through response timing.
-      return MessageDigest.isEqual(token, auth.substring(7).strip().getBytes(StandardCharsets.UTF_8));
-    }
-  }
-
-  /** What a route answers. */
-  private record Reply(int status, String contentType, String body) {}
-
-  private static Reply json(int status, String body) {
-    return new Reply(status, "application/json", body);
-  }
-
-  private static Reply object(int status, String name, long revision, String body) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("name", name);
-    o.put("revision", revision);
-    o.set("body", tree(body));
-    return json(status, o.toString());
-  }
-
-  private static Reply refused(Result r) {
-    return errors(r.status().http(), r.errors().stream().map(Diagnostic::toString).toList());
-  }
-
-  private static Reply missing(Kind kind, String name) {
-    return errors(404, List.of(kind.key() + "/" + name + " does not exist"));
-  }
-
-  private static Reply notAllowed(String method, String path) {
-    return errors(405, List.of(method + " is not allowed on " + path));
-  }
-
-  private static Reply errors(int status, List<String> messages) {
-    ObjectNode o = JSON.createObjectNode();
-    var arr = o.putArray("errors");
-    messages.forEach(arr::add);
-    return json(status, o.toString());
-  }
-
-  /** A stored body as JSON, whether it was stored as JSON or YAML. */
-  private static JsonNode tree(String body) {
-    Object value = body.isBlank() ? Map.of() : new Load(LoadSettings.builder().build()).loadFromString(body);
-    return JSON.valueToTree(value);
-  }
-
 }

@@ -1,5 +1,8 @@
 package netfence.api;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.io.IOException;
+import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -7,24 +10,50 @@ import netfence.state.StateService;
 import netfence.store.Kind;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.common.FlowStyle;
 
-/** The desired state as an inventory YAML document, objects by name; {@code netfence check} accepts it. */
+/**
+ * Writes the desired state as an inventory YAML document, objects by name, that {@code netfence
+ * check} accepts. It is written as it is produced, a page of objects at a time: its size is the
+ * fleet's, its memory is one page's.
+ *
+ * <p>The objects are read while writes may go on: each is as it was when its page was read. The
+ * revision read before the first page is in the header; when the state moved on during the export,
+ * a closing comment says so (export while nothing writes, or follow {@code /v1/events} from the
+ * header's revision, for one consistent state).
+ */
 final class InventoryExport {
+  /** Objects read from the state service at a time. */
+  static final int PAGE = 1000;
+
+  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
+
   private InventoryExport() {}
 
-  static String yaml(StateService state) {
-    var top = new LinkedHashMap<String, Object>();
-    var load = new Load(LoadSettings.builder().setCodePointLimit(Integer.MAX_VALUE).build());
+  static void write(StateService state, Writer out) throws IOException {
+    var dump = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setWidth(Integer.MAX_VALUE).build());
+    long first = state.revision();
+    out.write("# netfence inventory, revision " + first + "\n");
     for (Kind kind : Kind.values()) {
-      var objects = new LinkedHashMap<String, Object>();
-      for (Map.Entry<String, String> e : state.list(kind, Optional.empty(), Integer.MAX_VALUE).entrySet()) {
-        objects.put(e.getKey(), load.loadFromString(e.getValue()));
+      boolean any = false;
+      Optional<String> after = Optional.empty();
+      for (Map<String, String> page = state.list(kind, after, PAGE); !page.isEmpty(); page = state.list(kind, after, PAGE)) {
+        if (!any) out.write(kind.key() + ":\n");
+        any = true;
+        for (var e : page.entrySet()) {
+          // One object as a block mapping of its own, indented under its kind: the dumper quotes what needs quoting.
+          String yaml = dump.dumpToString(Map.of(e.getKey(), Json.MAPPER.readValue(e.getValue(), MAP)));
+          for (String line : yaml.split("\n")) out.write("  " + line + "\n");
+          after = Optional.of(e.getKey());
+        }
+        out.flush();
       }
-      top.put(kind.key(), objects);
+      if (!any) out.write(kind.key() + ": {}\n");
     }
-    return new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build()).dumpToString(top);
+    long last = state.revision();
+    if (last != first) {
+      out.write("# the desired state changed from revision " + first + " to " + last + " during this export: objects may be of either\n");
+    }
+    out.flush();
   }
 }

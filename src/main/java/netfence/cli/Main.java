@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     version = "netfence 0.1.0",
     description = "Secures the networks of virtual machines on Linux hosts from one declarative inventory.",
     subcommands = {CheckCommand.class, CompileCommand.class, ApplyCommand.class, VerifyCommand.class, LabCommand.class, StatusCommand.class,
-        ServeCommand.class, VmCommand.class,
+        ServeCommand.class, VmCommand.class, EventsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit code when the input or the check failed. */

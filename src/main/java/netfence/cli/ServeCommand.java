@@ -54,17 +54,32 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  /** The agent as the API shows it: its per-VM status as JSON, its metrics as they are. */
+  @Option(names = "--metrics-without-token",
+      description = "serve /metrics on the --listen TCP address without the bearer token (for scrapers that cannot send one)")
+  boolean metricsWithoutToken;
+
+  /** The agent as the API sees it: interface states by VM, the revision it has acted on, its metrics. */
   private record RunningAgent(Agent agent) implements AgentView {
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    @Override
+    public boolean running() {
+      return true;
+    }
 
     @Override
-    public String statusJson() {
-      try {
-        return JSON.writeValueAsString(java.util.Map.of("running", true, "interfaces", agent.status()));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        return "{\"running\": true, \"error\": \"status not serialisable\"}";
-      }
+    public long appliedRevision() {
+      return agent.appliedRevision();
+    }
+
+    @Override
+    public boolean awaitApplied(long revision, Duration timeout) throws InterruptedException {
+      return agent.awaitApplied(revision, timeout);
+    }
+
+    @Override
+    public java.util.List<netfence.api.Status.InterfaceState> interfaces(java.util.Optional<String> vm) {
+      return agent.status().stream().filter(s -> vm.isEmpty() || s.vm().equals(vm.get()))
+          .map(s -> new netfence.api.Status.InterfaceState(s.vm(), s.interfaceNumber(), s.tap(), s.state().name(), s.reason(), s.drops()))
+          .toList();
     }
 
     @Override
@@ -88,11 +103,13 @@ final class ServeCommand implements Callable<Integer> {
     }
     var listeners = new ArrayList<Listen>();
     listeners.add(new Listen.UnixSocket(socket));
-    if (listen != null) listeners.add(Listen.tcp(listen, Files.readString(tokenFile)));
+    if (listen != null) listeners.add(Listen.tcp(listen, Listen.token(tokenFile)));
     java.util.function.Consumer<String> log = line -> {
       err.println(line);
       err.flush();
     };
+    // Before the store and the agent: a second service on a live socket must change nothing.
+    ApiServer.claim(socket, log);
     try (var store = SqliteStore.open(stateDir); var state = StateService.open(store, log)) {
       if (inventory != null) {
         if (state.revision() == 0) {
@@ -128,7 +145,8 @@ final class ServeCommand implements Callable<Integer> {
         }
       }
       AgentView view = agent == null ? AgentView.NONE : new RunningAgent(agent);
-      try (var server = ApiServer.start(state, listeners, view); var running = agent == null ? null : (AutoCloseable) agent;
+      var settings = ApiServer.Settings.DEFAULTS.withMetricsWithoutToken(metricsWithoutToken);
+      try (var server = ApiServer.start(state, listeners, view, settings, log); var running = agent == null ? null : (AutoCloseable) agent;
           var subscribed = subscription) {
         out.printf("netfence: serving revision %d on %s%s%s%n", state.revision(), socket, listen == null ? "" : " and " + listen,
             agent == null ? "" : "; enforcing host " + host + " in this network namespace");

@@ -110,12 +110,12 @@ class ServeKernelTest {
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile()).start();
   }
 
-  private static void stop(Process p) throws InterruptedException {
+  static void stop(Process p) throws InterruptedException {
     p.destroy();
     if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
   }
 
-  private static boolean reachable(Path socket) {
+  static boolean reachable(Path socket) {
     try (var api = ApiClient.unixSocket(socket)) {
       return api.send("GET", "/v1/status", null).status() == 200;
     } catch (Exception e) {
@@ -158,7 +158,7 @@ class ServeKernelTest {
   }
 
   /** Waits for a condition; ten seconds is a liveness bound, not a performance claim. */
-  private static void awaitTrue(BooleanSupplier ok, String what) throws InterruptedException {
+  static void awaitTrue(BooleanSupplier ok, String what) throws InterruptedException {
     long end = System.currentTimeMillis() + 10_000;
     while (!ok.getAsBoolean()) {
       if (System.currentTimeMillis() > end) throw new AssertionError("not within 10 s: " + what);
