@@ -259,10 +259,20 @@ public final class SqliteStore implements Store {
           }
         }
         if (out.size() > limit) {
-          // Never split a revision: drop the last one's changes unless it is the only revision.
+          // Never split a revision: drop the last one's changes; when it is the only one, read it whole.
           long last = out.getLast().revision();
           var whole = out.stream().filter(e -> e.revision() != last).toList();
-          return Optional.of(whole.isEmpty() ? out : whole);
+          if (!whole.isEmpty()) return Optional.of(whole);
+          var all = new ArrayList<Event>();
+          try (var s = reader.prepareStatement("SELECT revision, kind, name, body FROM events WHERE revision = ? ORDER BY seq")) {
+            s.setLong(1, last);
+            try (var rs = s.executeQuery()) {
+              while (rs.next()) {
+                all.add(new Event(rs.getLong(1), Kind.of(rs.getString(2)).orElseThrow(), rs.getString(3), Optional.ofNullable(rs.getString(4))));
+              }
+            }
+          }
+          return Optional.of(all);
         }
         return Optional.of(out);
       } catch (SQLException e) {

@@ -65,8 +65,10 @@ class SqliteStoreTest {
       assertThat(store.since(0, 100)).as("revision 1 is gone").isEmpty();
       var recent = store.since(35, 100).orElseThrow();
       assertThat(recent).extracting(Store.Event::revision).containsExactly(36L, 37L, 38L, 39L, 40L);
-      // A page never splits a revision.
+      // A page never splits a revision, even one larger than the page.
       assertThat(store.since(35, 2).orElseThrow()).hasSize(2);
+      store.commit(40, java.util.stream.IntStream.range(0, 5).mapToObj(i -> Store.Write.put(Kind.VMS, "big" + i, "{}")).toList());
+      assertThat(store.since(40, 2).orElseThrow()).hasSize(5);
     }
   }
 
