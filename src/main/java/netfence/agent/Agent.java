@@ -406,7 +406,10 @@ public final class Agent implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     try {
-      var synced = driver.sync(desiredInventory(), host);
+      // Tables gone (a flushed ruleset): put them back closed at once, without reading back what is not there.
+      var problem = driver.check();
+      var synced = problem.isPresent() && Driver.missing(problem.get()) ? driver.restore(desiredInventory(), host)
+          : driver.sync(desiredInventory(), host);
       reconciler.foreignSynced(synced.foreignPorts());
       reconciler.confirmAll();
       lastSyncMillis = System.currentTimeMillis();

@@ -53,11 +53,27 @@ public interface Driver extends AutoCloseable {
   record Synced(ApplyReport report, Set<String> foreignPorts) {}
 
   /**
+   * Puts netfence's tables back when they are missing (someone flushed the ruleset), quickly at
+   * any size and closed at every moment: first, in one transaction, the tables with only the
+   * sets that say which ports are netfence's (a VM port then gets nothing through until its
+   * allowlist is back), then the allowlists in transactions of bounded size. Links, addresses
+   * and routes are not read back. Returns the foreign ports it put in.
+   *
+   * @throws ApplyException when a transaction fails (the next sync reads everything back)
+   */
+  Synced restore(Inventory desired, String host);
+
+  /**
    * A cheap look at netfence's tables, in time independent of how many VMs there are: are they
    * all there, and are they the ones the last sync left (same tables, chains, rules and sets)?
    * Empty when they are; else what is wrong.
    */
   Optional<String> check();
+
+  /** Whether what {@link #check} found is that a table is missing (then {@link #restore} applies). */
+  static boolean missing(String problem) {
+    return problem.endsWith(" is missing");
+  }
 
   /** The kernel thread ids whose nftables commits are this driver's own (the guard ignores them). */
   Set<Long> committers();

@@ -88,6 +88,53 @@ final class KernelDriver implements Driver {
     return new Synced(report, foreignPorts());
   }
 
+  /** The sets that say which ports are netfence's: enough to refuse everything from them until the rest is back. */
+  private static final java.util.Set<SetName> FENCE = java.util.EnumSet.of(SetName.PORT_VERDICT, SetName.NAMED_PORTS,
+      SetName.FOREIGN_PORTS, SetName.ETHERTYPE, SetName.ROUTED_TAPS, SetName.ROUTED_REACH);
+
+  /** Elements per transaction of a restore's second phase. */
+  static final int RESTORE_CHUNK = 50_000;
+
+  @Override
+  public Synced restore(Inventory desired, String host) {
+    var policy = netfence.policy.HostPolicy.of(desired, host);
+    var links = LinkState.read(ns);
+    var foreign = LinkPlan.of(policy, links).foreignPorts();
+    var tables = NftPolicy.tables(policy, foreign);
+    var skeleton = tables.stream().map(t -> new Nft.Table(t.family(), t.name(), t.counters(),
+        t.sets().stream().map(x -> FENCE.contains(SetName.of(x.name()).orElse(null)) ? x
+            : new Nft.Set(x.name(), x.key(), x.interval(), x.data(), List.of())).toList(), t.chains())).toList();
+    var first = session.run(NftCommand.replace(skeleton));
+    if (!first.ok()) throw new ApplyException("restoring netfence's tables failed, nothing was changed: " + first.error().strip());
+    var batch = new ArrayList<NftCommand>();
+    int size = 0;
+    for (var t : tables) {
+      for (var x : t.sets()) {
+        var name = SetName.of(x.name());
+        if (name.isEmpty() || FENCE.contains(name.get()) || x.elements().isEmpty()) continue;
+        for (int from = 0; from < x.elements().size(); from += RESTORE_CHUNK) {
+          var part = x.elements().subList(from, Math.min(x.elements().size(), from + RESTORE_CHUNK));
+          batch.add(new NftCommand.AddElements(t.family(), name.get(), part));
+          size += part.size();
+          if (size >= RESTORE_CHUNK) {
+            run(batch);
+            batch.clear();
+            size = 0;
+          }
+        }
+      }
+    }
+    if (!batch.isEmpty()) run(batch);
+    shape = shape().orElse(Map.of());
+    return new Synced(new ApplyReport(false, List.of("nft: restored " + tables.size() + " table(s)"), List.of(), "", List.of(),
+        Summary.of(NftCommand.replace(tables), List.of(), 0)), new HashSet<>(foreign));
+  }
+
+  private void run(List<NftCommand> batch) {
+    var r = session.run(batch);
+    if (!r.ok()) throw new ApplyException("restoring netfence's allowlists failed: " + r.error().strip());
+  }
+
   /** What foreign_ports holds (the sync fills it from the bridges as they are). */
   private Set<String> foreignPorts() {
     var r = session.json("list set bridge " + Nft.TABLE + " foreign_ports");

@@ -160,6 +160,28 @@ final class ServeBench {
         out.addAll(percentiles("acknowledged → enforced (allowlist element committed to the kernel), at " + size + " VMs", enforced,
             "500 PUTs one at a time; from the answer to the kernel's nftables event adding the element (0 when it came first)"));
 
+        // Someone flushes the ruleset: how long the VMs are without netfence's tables, and until every
+        // allowlist is back (the agent puts the tables back closed first, then the allowlists).
+        long flushed = System.nanoTime();
+        ns.exec("nft", "flush", "ruleset").orThrow();
+        long tables = 0;
+        long deadline = flushed + TimeUnit.MINUTES.toNanos(5);
+        while (tables == 0 && System.nanoTime() < deadline) {
+          if (ns.exec("nft", "-j", "list", "chains").stdout().contains("\"netfence\"")) tables = System.nanoTime();
+        }
+        long synced = 0;
+        while (synced == 0 && System.nanoTime() < deadline) {
+          var m = api.send("GET", "/metrics", null).body();
+          if (m.contains("netfence_agent_in_sync 1.0") && m.contains("netfence_guard_restores_total 1.0")) synced = System.nanoTime();
+          else Thread.sleep(20);
+        }
+        if (tables == 0 || synced == 0) throw new IllegalStateException("not restored within 5 minutes after flush ruleset");
+        out.add(new ControlPlaneBench.Result("`flush ruleset` → netfence's tables back (closed), at " + size + " VMs", (tables - flushed) / 1e6,
+            "ms", "from the flush until `nft list chains` (polled) shows them; VM ports drop everything until their allowlist is back"));
+        out.add(new ControlPlaneBench.Result("`flush ruleset` → every allowlist back, at " + size + " VMs", (synced - flushed) / 1e6, "ms",
+            "until /metrics says the agent is in sync again (polled every 20 ms)"));
+        log.printf("  serve: tables back %.0f ms after a flush, allowlists %.0f ms%n", (tables - flushed) / 1e6, (synced - flushed) / 1e6);
+
         out.add(new ControlPlaneBench.Result("resident memory of `serve` holding " + String.format(Locale.ROOT, "%,d", n + 6600) + " VMs",
             rss(serve.pid()) / 1024.0, "MiB", "VmRSS of the serve process after the requests above (VmHWM " + hwm(serve.pid()) / 1024 + " MiB)"));
       } finally {
